@@ -1,0 +1,1 @@
+"""The HTTP interface (native REST and Space-Track-compatible query API)."""

@@ -1,0 +1,1 @@
+"""Pure numerics: time, frames, propagation.  numpy, scipy, sgp4, skyfield only; no I/O."""

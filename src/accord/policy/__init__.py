@@ -1,0 +1,1 @@
+"""Partners, agreements and releasability: pure decisions with reasons (no I/O)."""

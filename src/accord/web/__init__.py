@@ -1,0 +1,1 @@
+"""The dashboard: static assets and templates over the public REST API."""
