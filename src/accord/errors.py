@@ -67,3 +67,7 @@ class NotFoundError(AccordError, LookupError):
 
 class ConfigurationError(AccordError, RuntimeError):
     """Settings or the store are missing or inconsistent."""
+
+
+class InvalidRequestError(AccordError, ValueError):
+    """A request's arguments are out of range or inconsistent (not a format problem)."""

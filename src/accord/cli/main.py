@@ -1,0 +1,33 @@
+"""The ``accord`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from accord import __version__
+from accord.cli.catalogue import catalogue, export
+from accord.cli.common import AccordGroup
+from accord.cli.ingest import ingest, init
+from accord.cli.propagate import propagate
+
+
+@click.group(cls=AccordGroup)
+@click.version_option(__version__, prog_name="accord")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (default: $ACCORD_HOME, else ~/.accord).",
+)
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None) -> None:
+    """Accord: a shared space catalogue between partners."""
+    ctx.obj = {"home": home}
+
+
+cli.add_command(init)
+cli.add_command(ingest)
+cli.add_command(catalogue)
+cli.add_command(export)
+cli.add_command(propagate)

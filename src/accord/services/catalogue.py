@@ -1,0 +1,170 @@
+"""The catalogue: the current element set of every object, history, and export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accord.errors import InvalidRequestError, NotFoundError
+from accord.formats.omm import dump_omm_csv, dump_omm_json, dump_omm_kvn, dump_omm_xml
+from accord.formats.records import ElementSet
+from accord.formats.tle import dump_tle
+from accord.services.store import Store
+from accord.storage import repositories as repo
+
+_ELEMENT_FIELDS = (
+    "norad_cat_id",
+    "epoch",
+    "mean_motion",
+    "eccentricity",
+    "inclination",
+    "ra_of_asc_node",
+    "arg_of_pericenter",
+    "mean_anomaly",
+    "bstar",
+    "mean_motion_dot",
+    "mean_motion_ddot",
+    "object_name",
+    "object_id",
+    "classification_type",
+    "ephemeris_type",
+    "element_set_no",
+    "rev_at_epoch",
+    "center_name",
+    "ref_frame",
+    "time_system",
+    "mean_element_theory",
+    "originator",
+    "creation_date",
+    "gm",
+)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """An element set as stored, with its provenance."""
+
+    elements: ElementSet
+    element_set_id: int
+    source: str
+    received_at: datetime
+    submission_id: int
+    raw_sha256: str
+    object_type: str | None = None
+    owner: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return OMM keywords (as CelesTrak's JSON names them) plus provenance fields."""
+        es = self.elements
+        out: dict[str, Any] = {
+            "NORAD_CAT_ID": es.norad_cat_id,
+            "OBJECT_NAME": es.object_name,
+            "OBJECT_ID": es.object_id,
+            "EPOCH": es.epoch.isoformat(timespec="microseconds"),
+            "MEAN_MOTION": es.mean_motion,
+            "ECCENTRICITY": es.eccentricity,
+            "INCLINATION": es.inclination,
+            "RA_OF_ASC_NODE": es.ra_of_asc_node,
+            "ARG_OF_PERICENTER": es.arg_of_pericenter,
+            "MEAN_ANOMALY": es.mean_anomaly,
+            "EPHEMERIS_TYPE": es.ephemeris_type,
+            "CLASSIFICATION_TYPE": es.classification_type,
+            "ELEMENT_SET_NO": es.element_set_no,
+            "REV_AT_EPOCH": es.rev_at_epoch,
+            "BSTAR": es.bstar,
+            "MEAN_MOTION_DOT": es.mean_motion_dot,
+            "MEAN_MOTION_DDOT": es.mean_motion_ddot,
+            "OBJECT_TYPE": self.object_type,
+            "OWNER": self.owner,
+            "SOURCE": self.source,
+            "RECEIVED_AT": self.received_at.isoformat(timespec="seconds"),
+            "SUBMISSION_ID": self.submission_id,
+            "RAW_SHA256": self.raw_sha256,
+        }
+        return out
+
+
+def _entry(row: Any) -> CatalogueEntry:
+    values = {name: getattr(row, name) for name in _ELEMENT_FIELDS}
+    values["extra"] = tuple((k, v) for k, v in row.extra)
+    values["comments"] = tuple(row.comments)
+    mapping = row._mapping
+    return CatalogueEntry(
+        elements=ElementSet(**values),
+        element_set_id=row.id,
+        source=row.source_code,
+        received_at=row.received_at,
+        submission_id=row.submission_id,
+        raw_sha256=row.raw_sha256,
+        object_type=mapping.get("obj_object_type"),
+        owner=mapping.get("obj_owner"),
+    )
+
+
+def current_catalogue(store: Store, norad_ids: Sequence[int] | None = None) -> list[CatalogueEntry]:
+    """Return the current element set (latest epoch) of every object, or of those named."""
+    with store.engine.connect() as conn:
+        return [_entry(r) for r in repo.current_element_sets(conn, norad_ids)]
+
+
+def current_entry(store: Store, norad_cat_id: int) -> CatalogueEntry:
+    """Return one object's current element set; NotFoundError if there is none."""
+    entries = current_catalogue(store, [norad_cat_id])
+    if not entries:
+        raise NotFoundError(f"no element set for object {norad_cat_id}")
+    return entries[0]
+
+
+def object_metadata(store: Store, norad_cat_id: int) -> dict[str, Any]:
+    """Return one object's catalogue metadata (SATCAT columns); NotFoundError if unknown."""
+    with store.engine.connect() as conn:
+        row = repo.objects_by_id(conn, [norad_cat_id]).get(norad_cat_id)
+    if row is None:
+        raise NotFoundError(f"no object {norad_cat_id}")
+    return {k: v for k, v in row._mapping.items() if k not in ("metadata_source_id",)}
+
+
+def history(
+    store: Store,
+    norad_cat_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[CatalogueEntry]:
+    """Return one object's element sets in [start, end], oldest epoch first."""
+    with store.engine.connect() as conn:
+        rows = repo.element_set_history(conn, norad_cat_id, start, end)
+        if not rows and not repo.objects_by_id(conn, [norad_cat_id]):
+            raise NotFoundError(f"no object {norad_cat_id}")
+    return [_entry(r) for r in rows]
+
+
+def catalogue_counts(store: Store) -> dict[str, int]:
+    """Return how many objects and element sets the store holds."""
+    with store.engine.connect() as conn:
+        return {
+            "objects": repo.count_objects(conn),
+            "element_sets": repo.count_element_sets(conn),
+        }
+
+
+EXPORT_FORMATS: dict[str, Callable[[Sequence[ElementSet]], str]] = {
+    "tle": lambda records: dump_tle(records, names=False),
+    "3le": lambda records: dump_tle(records, names=True),
+    "omm-kvn": dump_omm_kvn,
+    "omm-xml": dump_omm_xml,
+    "omm-json": dump_omm_json,
+    "omm-csv": dump_omm_csv,
+}
+
+
+def export(store: Store, fmt: str, norad_ids: Sequence[int] | None = None) -> str:
+    """Return the current catalogue (or the objects named) written in ``fmt``."""
+    try:
+        writer = EXPORT_FORMATS[fmt]
+    except KeyError:
+        raise InvalidRequestError(
+            f"unknown export format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}"
+        ) from None
+    return writer([e.elements for e in current_catalogue(store, norad_ids)])

@@ -1,0 +1,366 @@
+"""Ingest of partner submissions: element sets (TLE, OMM) and object metadata (SATCAT).
+
+Guarantees:
+- nothing received is lost: the submission's bytes are kept as received, every rejected
+  record is kept with its line, field and reason;
+- a bad record never takes good ones down: parsing collects rejections as data;
+- idempotent: an element set is identified by its content (catalogue number, epoch and
+  elements, whatever the format carried them), and a source that sends it again is
+  counted as a duplicate, not stored twice;
+- transactional per batch: records are committed ``ingest_batch_size`` at a time together
+  with their submission's counts, so a killed ingest leaves a consistent store and a
+  re-run completes it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.errors import FormatError, InvalidRequestError, NotFoundError
+from accord.formats.detect import detect_format, load
+from accord.formats.records import ElementSet, Parsed, Rejected, SatcatEntry
+from accord.formats.satcat import load_satcat_csv
+from accord.services.store import Store, utcnow
+from accord.storage import repositories as repo
+
+FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RejectionInfo:
+    """Where a rejected record was and why."""
+
+    line: int | None
+    field: str | None
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did."""
+
+    submission_id: int | None
+    filename: str | None
+    format: str
+    records: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejections: list[RejectionInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as plain JSON-ready data."""
+        return asdict(self)
+
+
+def content_digest(es: ElementSet) -> str:
+    """Given an element set, return the SHA-256 that identifies its content.
+
+    Two messages carry the same element set when they give the same object, epoch and mean
+    elements, whatever their format or the object's name in them.
+    """
+    key = "|".join(
+        repr(v)
+        for v in (
+            es.norad_cat_id,
+            es.epoch.isoformat(timespec="microseconds"),
+            es.mean_motion,
+            es.eccentricity,
+            es.inclination,
+            es.ra_of_asc_node,
+            es.arg_of_pericenter,
+            es.mean_anomaly,
+            es.bstar,
+            es.mean_motion_dot,
+            es.mean_motion_ddot,
+            es.ephemeris_type,
+            es.classification_type,
+            es.element_set_no,
+            es.rev_at_epoch,
+            es.mean_element_theory,
+        )
+    )
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def decode_submission(data: bytes) -> str:
+    """Given the bytes received, return the text (gzip and UTF-8/UTF-16 BOMs understood)."""
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FormatError(
+            "the submission is not UTF-8 text",
+            line=line,
+            expected="UTF-8 (or UTF-16 with a byte-order mark)",
+            received=f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
+        ) from exc
+
+
+def _element_row(p: Parsed[ElementSet], digest: str, common: dict[str, Any]) -> dict[str, Any]:
+    es = p.record
+    return {
+        "norad_cat_id": es.norad_cat_id,
+        "epoch": es.epoch,
+        "mean_motion": es.mean_motion,
+        "eccentricity": es.eccentricity,
+        "inclination": es.inclination,
+        "ra_of_asc_node": es.ra_of_asc_node,
+        "arg_of_pericenter": es.arg_of_pericenter,
+        "mean_anomaly": es.mean_anomaly,
+        "bstar": es.bstar,
+        "mean_motion_dot": es.mean_motion_dot,
+        "mean_motion_ddot": es.mean_motion_ddot,
+        "object_name": es.object_name,
+        "object_id": es.object_id,
+        "classification_type": es.classification_type,
+        "ephemeris_type": es.ephemeris_type,
+        "element_set_no": es.element_set_no,
+        "rev_at_epoch": es.rev_at_epoch,
+        "center_name": es.center_name,
+        "ref_frame": es.ref_frame,
+        "time_system": es.time_system,
+        "mean_element_theory": es.mean_element_theory,
+        "originator": es.originator,
+        "creation_date": es.creation_date,
+        "gm": es.gm,
+        "extra": [list(kv) for kv in es.extra],
+        "comments": list(es.comments),
+        "record_line": p.line,
+        "raw_sha256": hashlib.sha256(p.raw.encode()).hexdigest(),
+        "content_sha256": digest,
+        **common,
+    }
+
+
+def _rejection_rows(submission_id: int, rejected: Sequence[Rejected]) -> list[dict[str, Any]]:
+    return [
+        {
+            "submission_id": submission_id,
+            "line": r.line,
+            "field": r.error.field,
+            "reason": r.reason,
+            "raw": r.raw.encode("utf-8", "surrogateescape"),
+        }
+        for r in rejected
+    ]
+
+
+class _Ingest:
+    """One submission's ingest, batch by batch."""
+
+    def __init__(self, store: Store, source_id: int, submission_id: int) -> None:
+        self.store = store
+        self.source_id = source_id
+        self.submission_id = submission_id
+        self.received_at = utcnow()
+
+    def element_batch(
+        self, accepted: Sequence[Parsed[ElementSet]], rejected: Sequence[Rejected]
+    ) -> tuple[int, int]:
+        """Store one batch in one transaction; return (accepted, duplicates)."""
+        digests = [content_digest(p.record) for p in accepted]
+        common = {
+            "source_id": self.source_id,
+            "submission_id": self.submission_id,
+            "received_at": self.received_at,
+        }
+        with self.store.engine.begin() as conn:
+            seen = repo.existing_content_digests(conn, self.source_id, digests)
+            rows = []
+            for p, digest in zip(accepted, digests, strict=True):
+                if digest not in seen:
+                    seen.add(digest)
+                    rows.append(_element_row(p, digest, common))
+            self._ensure_objects(conn, [p.record for p in accepted])
+            repo.add_element_sets(conn, rows)
+            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
+            repo.add_to_submission_counts(
+                conn,
+                self.submission_id,
+                records=len(accepted) + len(rejected),
+                accepted=len(rows),
+                duplicates=len(accepted) - len(rows),
+                rejected=len(rejected),
+            )
+        return len(rows), len(accepted) - len(rows)
+
+    def _ensure_objects(self, conn: Any, records: Sequence[ElementSet]) -> None:
+        known = repo.existing_object_ids(conn, (r.norad_cat_id for r in records))
+        new: dict[int, dict[str, Any]] = {}
+        for r in records:
+            if r.norad_cat_id not in known and r.norad_cat_id not in new:
+                new[r.norad_cat_id] = {
+                    "norad_cat_id": r.norad_cat_id,
+                    "object_name": r.object_name,
+                    "object_id": r.object_id,
+                    "updated_at": self.received_at,
+                }
+        repo.add_objects(conn, list(new.values()))
+
+    def satcat_batch(
+        self, accepted: Sequence[Parsed[SatcatEntry]], rejected: Sequence[Rejected]
+    ) -> tuple[int, int]:
+        """Store one batch of object metadata; return (accepted, duplicates)."""
+        changed = 0
+        with self.store.engine.begin() as conn:
+            existing = repo.objects_by_id(conn, (p.record.norad_cat_id for p in accepted))
+            new_rows: dict[int, dict[str, Any]] = {}
+            for p in accepted:
+                values = _satcat_values(p.record)
+                row = existing.get(p.record.norad_cat_id)
+                if row is None:
+                    if p.record.norad_cat_id not in new_rows:
+                        changed += 1
+                    new_rows[p.record.norad_cat_id] = values
+                elif any(getattr(row, k) != v for k, v in values.items()):
+                    repo.update_object(conn, p.record.norad_cat_id, values)
+                    changed += 1
+            stamp = {"metadata_source_id": self.source_id, "updated_at": self.received_at}
+            repo.add_objects(
+                conn,
+                [{"norad_cat_id": k, **v, **stamp} for k, v in new_rows.items()],
+            )
+            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
+            repo.add_to_submission_counts(
+                conn,
+                self.submission_id,
+                records=len(accepted) + len(rejected),
+                accepted=changed,
+                duplicates=len(accepted) - changed,
+                rejected=len(rejected),
+            )
+        return changed, len(accepted) - changed
+
+
+def _satcat_values(e: SatcatEntry) -> dict[str, Any]:
+    return {
+        "object_name": e.object_name,
+        "object_id": e.object_id,
+        "object_type": e.object_type,
+        "ops_status_code": e.ops_status_code,
+        "owner": e.owner,
+        "launch_date": e.launch_date,
+        "launch_site": e.launch_site,
+        "decay_date": e.decay_date,
+        "period_min": e.period,
+        "inclination_deg": e.inclination,
+        "apogee_km": e.apogee,
+        "perigee_km": e.perigee,
+        "rcs_m2": e.rcs,
+    }
+
+
+def _batches(
+    accepted: Sequence[Parsed[Any]], rejected: Sequence[Rejected], size: int
+) -> list[tuple[list[Parsed[Any]], list[Rejected]]]:
+    """Split records into input-ordered batches of at most ``size`` records."""
+    items: list[tuple[int, int, Any]] = [(p.line, 0, p) for p in accepted]
+    items += [(r.line or 0, 1, r) for r in rejected]
+    items.sort(key=lambda t: (t[0], t[1]))
+    out = []
+    for i in range(0, len(items), size):
+        chunk = items[i : i + size]
+        out.append(
+            (
+                [t[2] for t in chunk if t[1] == 0],
+                [t[2] for t in chunk if t[1] == 1],
+            )
+        )
+    return out
+
+
+def ingest_bytes(
+    store: Store,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    source: str | None = None,
+    fmt: str = "auto",
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Given a submission's bytes, store what is good and keep what is not; return a summary.
+
+    ``source`` is the submitting partner's code (default: the local partner); ``fmt`` one of
+    FORMATS.  A submission that cannot be read at all (not text, unknown format) is kept
+    with status ``rejected`` and its reason.
+    """
+    if fmt not in FORMATS:
+        raise InvalidRequestError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    code = source or store.settings.local_partner
+    with store.engine.begin() as conn:
+        partner = repo.partner_by_code(conn, code)
+        if partner is None:
+            raise NotFoundError(f"no partner with code {code!r}")
+        submission_id = repo.add_submission(
+            conn,
+            partner_id=partner.id,
+            received_at=utcnow(),
+            filename=filename,
+            format=fmt,
+            size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            raw=data,
+            status="in-progress",
+            records=0,
+            accepted=0,
+            duplicates=0,
+            rejected=0,
+        )
+    summary = IngestSummary(submission_id, filename, fmt)
+    try:
+        text = decode_submission(data)
+        if fmt == "auto":
+            fmt = detect_format(text, filename)
+            summary.format = fmt
+        result = load_satcat_csv(text) if fmt == "satcat" else load(text, fmt)
+    except FormatError as exc:
+        with store.engine.begin() as conn:
+            repo.set_submission_status(conn, submission_id, "rejected", exc.describe())
+        summary.rejected = 1
+        summary.rejections.append(RejectionInfo(exc.line, exc.field, exc.describe()))
+        return summary
+
+    job = _Ingest(store, partner.id, submission_id)
+    batch = job.satcat_batch if fmt == "satcat" else job.element_batch
+    total = len(result.accepted) + len(result.rejected)
+    done = 0
+    for acc, rej in _batches(result.accepted, result.rejected, store.settings.ingest_batch_size):
+        n_new, n_dup = batch(acc, rej)
+        summary.accepted += n_new
+        summary.duplicates += n_dup
+        summary.rejected += len(rej)
+        done += len(acc) + len(rej)
+        if progress is not None:
+            progress(done, total)
+    summary.records = total
+    summary.rejections = [RejectionInfo(r.line, r.error.field, r.reason) for r in result.rejected]
+    with store.engine.begin() as conn:
+        repo.set_submission_status(conn, submission_id, "complete", fmt=fmt)
+    return summary
+
+
+def ingest_file(
+    store: Store,
+    path: Path,
+    *,
+    source: str | None = None,
+    fmt: str = "auto",
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Ingest one file (``.gz`` read directly); see ingest_bytes."""
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    return ingest_bytes(
+        store, path.read_bytes(), filename=name, source=source, fmt=fmt, progress=progress
+    )

@@ -1,0 +1,73 @@
+"""One typed settings object, read from ``ACCORD_*`` environment variables and a TOML file.
+
+Precedence, highest first: environment variables, ``$ACCORD_HOME/accord.toml`` (or the file
+named by ``ACCORD_CONFIG``), defaults.  ``ACCORD_HOME`` is the data directory (default
+``~/.accord``); the default database is the SQLite file ``$ACCORD_HOME/accord.db``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from accord.errors import ConfigurationError
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("ACCORD_HOME") or Path.home() / ".accord").expanduser()
+
+
+class Settings(BaseSettings):
+    """Accord's settings.  Every field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="forbid")
+
+    home: Path = Field(default_factory=_default_home, description="Data directory.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///$ACCORD_HOME/accord.db. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:port/dbname",
+    )
+    local_partner: str = Field(
+        default="LOCAL",
+        description="Code of the partner that owns what is ingested without --source.",
+    )
+    ingest_batch_size: int = Field(
+        default=5000,
+        gt=0,
+        description="Records committed per transaction during ingest.",
+    )
+
+    @property
+    def url(self) -> str:
+        """Return the database URL in force."""
+        return self.database_url or f"sqlite:///{self.home / 'accord.db'}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Return the settings from the environment and the TOML file, with ``overrides`` on top."""
+    home = Path(overrides.get("home") or _default_home()).expanduser()
+    config = os.environ.get("ACCORD_CONFIG")
+    path = Path(config) if config else home / "accord.toml"
+    values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError(f"{path}: not valid TOML: {exc}") from exc
+        values = values.get("accord", values)
+    # Environment variables outrank the file: drop file values the environment sets.
+    for name in list(values):
+        if f"ACCORD_{name.upper()}" in os.environ:
+            values.pop(name)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.setdefault("home", home)
+    try:
+        return Settings(**values)
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid settings ({path}): {exc}") from exc

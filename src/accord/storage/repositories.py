@@ -1,0 +1,255 @@
+"""Reads and writes of the catalogue store, on a SQLAlchemy Core connection.
+
+Repositories hold no business rules: they insert what a service decided, and answer the
+queries services ask.  Every function takes an open connection; the caller owns the
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, select, update
+
+from accord.storage.tables import (
+    element_sets,
+    partners,
+    rejections,
+    space_objects,
+    submissions,
+)
+
+# Parameters per statement stay under SQLite's limit (32,766) and PostgreSQL's (65,535).
+_IN_CHUNK = 900
+
+
+def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+# -- partners ----------------------------------------------------------------------------
+
+
+def partner_by_code(conn: Connection, code: str) -> Row[Any] | None:
+    """Return the partner row with this code, or None."""
+    return conn.execute(select(partners).where(partners.c.code == code)).first()
+
+
+def add_partner(
+    conn: Connection, code: str, name: str, kind: str, country: str | None, now: datetime
+) -> int:
+    """Insert a partner and return its id."""
+    result = conn.execute(
+        insert(partners).values(code=code, name=name, kind=kind, country=country, created_at=now)
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def list_partners(conn: Connection) -> list[Row[Any]]:
+    """Return every partner, by code."""
+    return list(conn.execute(select(partners).order_by(partners.c.code)))
+
+
+# -- submissions -------------------------------------------------------------------------
+
+
+def add_submission(conn: Connection, **values: Any) -> int:
+    """Insert a submission row and return its id."""
+    result = conn.execute(insert(submissions).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def add_to_submission_counts(
+    conn: Connection, submission_id: int, *, records: int, accepted: int, duplicates: int,
+    rejected: int,
+) -> None:
+    """Add a batch's counts to its submission, in the batch's own transaction."""
+    c = submissions.c
+    conn.execute(
+        update(submissions)
+        .where(c.id == submission_id)
+        .values(
+            records=c.records + records,
+            accepted=c.accepted + accepted,
+            duplicates=c.duplicates + duplicates,
+            rejected=c.rejected + rejected,
+        )
+    )
+
+
+def set_submission_status(
+    conn: Connection,
+    submission_id: int,
+    status: str,
+    reason: str | None = None,
+    fmt: str | None = None,
+) -> None:
+    """Mark a submission complete (or rejected, with the reason); record its format."""
+    values: dict[str, Any] = {"status": status, "reason": reason}
+    if fmt is not None:
+        values["format"] = fmt
+    conn.execute(update(submissions).where(submissions.c.id == submission_id).values(**values))
+
+
+def submission(conn: Connection, submission_id: int) -> Row[Any] | None:
+    """Return one submission row, or None."""
+    return conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+
+
+def add_rejections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rejected records (submission_id, line, field, reason, raw bytes)."""
+    if rows:
+        conn.execute(insert(rejections), list(rows))
+
+
+def rejections_of(conn: Connection, submission_id: int) -> list[Row[Any]]:
+    """Return a submission's rejected records, in input order."""
+    return list(
+        conn.execute(
+            select(rejections)
+            .where(rejections.c.submission_id == submission_id)
+            .order_by(rejections.c.id)
+        )
+    )
+
+
+# -- objects -----------------------------------------------------------------------------
+
+
+def existing_object_ids(conn: Connection, norad_ids: Iterable[int]) -> set[int]:
+    """Return which of these catalogue numbers already have an object row."""
+    ids = sorted(set(norad_ids))
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(
+            conn.execute(
+                select(space_objects.c.norad_cat_id).where(
+                    space_objects.c.norad_cat_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found
+
+
+def add_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert object rows (norad_cat_id, names, metadata, updated_at)."""
+    if rows:
+        conn.execute(insert(space_objects), list(rows))
+
+
+def update_object(conn: Connection, norad_cat_id: int, values: dict[str, Any]) -> None:
+    """Update one object's metadata columns."""
+    conn.execute(
+        update(space_objects).where(space_objects.c.norad_cat_id == norad_cat_id).values(**values)
+    )
+
+
+def objects_by_id(conn: Connection, norad_ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """Return object rows by catalogue number."""
+    ids = sorted(set(norad_ids))
+    out: dict[int, Row[Any]] = {}
+    for chunk in _chunks(ids):
+        for row in conn.execute(
+            select(space_objects).where(space_objects.c.norad_cat_id.in_(chunk))
+        ):
+            out[row.norad_cat_id] = row
+    return out
+
+
+# -- element sets ------------------------------------------------------------------------
+
+
+def existing_content_digests(conn: Connection, source_id: int, digests: Sequence[str]) -> set[str]:
+    """Return which of these content digests this source has already stored."""
+    found: set[str] = set()
+    c = element_sets.c
+    for chunk in _chunks(digests):
+        found.update(
+            conn.execute(
+                select(c.content_sha256).where(
+                    and_(c.source_id == source_id, c.content_sha256.in_(chunk))
+                )
+            ).scalars()
+        )
+    return found
+
+
+def add_element_sets(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert element-set rows (one executemany)."""
+    if rows:
+        conn.execute(insert(element_sets), list(rows))
+
+
+def _latest_per_object() -> Any:
+    """Return a subquery of the newest element set per object (by epoch, then arrival)."""
+    c = element_sets.c
+    rank = (
+        func.row_number()
+        .over(partition_by=c.norad_cat_id, order_by=(c.epoch.desc(), c.id.desc()))
+        .label("rank")
+    )
+    return select(element_sets, rank).subquery("ranked")
+
+
+def current_element_sets(
+    conn: Connection, norad_ids: Sequence[int] | None = None
+) -> list[Row[Any]]:
+    """Return the current element set of each object (latest epoch), by catalogue number.
+
+    Each row also carries the object's metadata columns (prefixed ``obj_``) and the code of
+    the source partner (``source_code``).
+    """
+    ranked = _latest_per_object()
+    query = (
+        select(
+            ranked,
+            partners.c.code.label("source_code"),
+            space_objects.c.object_type.label("obj_object_type"),
+            space_objects.c.owner.label("obj_owner"),
+            space_objects.c.object_name.label("obj_object_name"),
+            space_objects.c.decay_date.label("obj_decay_date"),
+        )
+        .join(partners, partners.c.id == ranked.c.source_id)
+        .join(space_objects, space_objects.c.norad_cat_id == ranked.c.norad_cat_id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.norad_cat_id)
+    )
+    if norad_ids is None:
+        return list(conn.execute(query))
+    out: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(norad_ids))):
+        out.extend(conn.execute(query.where(ranked.c.norad_cat_id.in_(chunk))))
+    return sorted(out, key=lambda r: r.norad_cat_id)
+
+
+def element_set_history(
+    conn: Connection,
+    norad_cat_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[Row[Any]]:
+    """Return every stored element set of one object, oldest epoch first, in [start, end]."""
+    c = element_sets.c
+    query = (
+        select(element_sets, partners.c.code.label("source_code"))
+        .join(partners, partners.c.id == c.source_id)
+        .where(c.norad_cat_id == norad_cat_id)
+    )
+    if start is not None:
+        query = query.where(c.epoch >= start)
+    if end is not None:
+        query = query.where(c.epoch <= end)
+    return list(conn.execute(query.order_by(c.epoch, c.id)))
+
+
+def count_element_sets(conn: Connection) -> int:
+    """Return how many element sets are stored."""
+    return int(conn.execute(select(func.count()).select_from(element_sets)).scalar_one())
+
+
+def count_objects(conn: Connection) -> int:
+    """Return how many objects have at least one element set or metadata row."""
+    return int(conn.execute(select(func.count()).select_from(space_objects)).scalar_one())

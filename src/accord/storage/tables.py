@@ -1,0 +1,144 @@
+"""The relational schema (SQLAlchemy 2 Core tables), shared by SQLite and PostgreSQL.
+
+No business rules here: the tables keep what partners sent, with provenance, and never
+overwrite an accepted element set.  Times are naive UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names, so that migrations behave the same on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False, default="operator"),
+    Column("country", String(8)),
+    Column("created_at", DateTime, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("filename", String(500)),
+    Column("format", String(32), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("raw", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),  # in-progress | complete | rejected
+    Column("records", Integer, nullable=False, default=0),
+    Column("accepted", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("reason", Text),  # why a whole submission was refused (unreadable, unknown format)
+)
+
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("line", Integer),
+    Column("field", String(100)),
+    Column("reason", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+)
+
+space_objects = Table(
+    "space_objects",
+    metadata,
+    Column("norad_cat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("object_name", String(100)),
+    Column("object_id", String(32)),
+    Column("object_type", String(16)),
+    Column("ops_status_code", String(8)),
+    Column("owner", String(32)),
+    Column("launch_date", String(10)),
+    Column("launch_site", String(16)),
+    Column("decay_date", String(10)),
+    Column("period_min", Float),
+    Column("inclination_deg", Float),
+    Column("apogee_km", Float),
+    Column("perigee_km", Float),
+    Column("rcs_m2", Float),
+    Column("metadata_source_id", Integer, ForeignKey("partners.id")),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+element_sets = Table(
+    "element_sets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "norad_cat_id",
+        BigInteger,
+        ForeignKey("space_objects.norad_cat_id"),
+        nullable=False,
+    ),
+    Column("epoch", DateTime, nullable=False),
+    Column("mean_motion", Float, nullable=False),
+    Column("eccentricity", Float, nullable=False),
+    Column("inclination", Float, nullable=False),
+    Column("ra_of_asc_node", Float, nullable=False),
+    Column("arg_of_pericenter", Float, nullable=False),
+    Column("mean_anomaly", Float, nullable=False),
+    Column("bstar", Float, nullable=False),
+    Column("mean_motion_dot", Float, nullable=False),
+    Column("mean_motion_ddot", Float, nullable=False),
+    Column("object_name", String(100)),
+    Column("object_id", String(32)),
+    Column("classification_type", String(1), nullable=False),
+    Column("ephemeris_type", Integer, nullable=False),
+    Column("element_set_no", Integer, nullable=False),
+    Column("rev_at_epoch", Integer, nullable=False),
+    Column("center_name", String(32), nullable=False),
+    Column("ref_frame", String(16), nullable=False),
+    Column("time_system", String(8), nullable=False),
+    Column("mean_element_theory", String(16), nullable=False),
+    Column("originator", String(100)),
+    Column("creation_date", DateTime),
+    Column("gm", Float),
+    Column("extra", JSON, nullable=False),
+    Column("comments", JSON, nullable=False),
+    # provenance
+    Column("source_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("record_line", Integer),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    UniqueConstraint("source_id", "content_sha256", name="uq_element_sets_source_content"),
+    Index("ix_element_sets_norad_epoch", "norad_cat_id", "epoch"),
+    Index("ix_element_sets_epoch", "epoch"),
+)

@@ -1,0 +1,138 @@
+"""The command line, end to end on a real SQLite store (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner, Result
+
+from accord.cli.main import cli
+from accord.formats.tle import load_tle
+from accord.services.demo import DEMO_DIR
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(home: Path, *args: str) -> Result:
+    result = CliRunner().invoke(cli, ["--home", str(home), *args])
+    return result
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    assert run(home, "init").exit_code == 0
+    result = run(home, "ingest", "--demo", "--json")
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def test_commands_need_an_initialised_store(tmp_path: Path) -> None:
+    result = run(tmp_path / "nowhere", "catalogue", "list")
+    assert result.exit_code == 1
+    assert "accord init" in result.output
+
+
+def test_ingest_demo_summary(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    run(home, "init")
+    result = run(home, "ingest", "--demo", "--json")
+    summaries = json.loads(result.output)
+    assert [s["filename"] for s in summaries] == sorted(p.name for p in DEMO_DIR.glob("*.txt"))
+    assert all(s["rejected"] == 0 and s["accepted"] == s["records"] > 300 for s in summaries)
+    again = json.loads(run(home, "ingest", "--demo", "--json").output)
+    assert all(s["accepted"] == 0 and s["duplicates"] == s["records"] for s in again)
+
+
+def test_catalogue_list_show_history(home: Path) -> None:
+    listed = json.loads(run(home, "catalogue", "list", "--json").output)
+    demo = load_tle((DEMO_DIR / "celestrak_active_2026-03-04_sample.txt").read_text())
+    assert len(listed) == len(demo.records)
+    iss = next(r for r in listed if r["NORAD_CAT_ID"] == 25544)
+    assert iss["OBJECT_NAME"] == "ISS (ZARYA)" and iss["OBJECT_ID"] == "1998-067A"
+    assert iss["EPOCH"].startswith("2026-03-0")
+    shown = json.loads(run(home, "catalogue", "show", "25544", "--json").output)
+    assert shown["element_set"] == iss
+    hist = json.loads(run(home, "catalogue", "history", "25544", "--json").output)
+    assert [h["EPOCH"][:7] for h in hist] == ["2025-11", "2025-11", "2026-03"]
+    table = run(home, "catalogue", "list", "--limit", "5")
+    assert table.exit_code == 0
+    assert f"Catalogue: {len(listed)} objects" in table.output
+    assert f"({len(listed) - 5} more" in table.output
+
+
+def test_unknown_object_is_not_found(home: Path) -> None:
+    result = run(home, "catalogue", "show", "99999999")
+    assert result.exit_code == 1 and "no object 99999999" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["tle", "3le", "omm-kvn", "omm-xml", "omm-json", "omm-csv"])
+def test_export_then_ingest_elsewhere_gives_the_same_catalogue(
+    home: Path, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"export.{fmt}"
+    assert run(home, "export", "--format", fmt, "--output", str(out)).exit_code == 0
+    other = tmp_path / "other"
+    run(other, "init")
+    summary = json.loads(run(other, "ingest", str(out), "--json").output)[0]
+    assert summary["rejected"] == 0 and summary["format"] == ("tle" if "le" in fmt else fmt)
+    first = json.loads(run(home, "catalogue", "list", "--json").output)
+    second = json.loads(run(other, "catalogue", "list", "--json").output)
+    keys = ("NORAD_CAT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "BSTAR", "MEAN_ANOMALY")
+    assert [[r[k] for k in keys] for r in first] == [[r[k] for k in keys] for r in second]
+
+
+def test_propagate_json(home: Path) -> None:
+    result = run(
+        home,
+        "propagate", "25544",
+        "--start", "2026-03-04T12:00:00", "--end", "2026-03-04T13:00:00",
+        "--step", "600", "--frame", "itrf", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["frame"] == "ITRF" and len(data["states"]) == 7
+    r = np.array([s["r_km"] for s in data["states"]])
+    altitude = np.linalg.norm(r, axis=1) - 6378.137
+    assert np.all((altitude > 370) & (altitude < 440))  # the ISS's altitude band
+
+
+def test_propagate_refuses_a_reversed_window(home: Path) -> None:
+    result = run(
+        home, "propagate", "25544", "--start", "2026-03-04T12:00:00",
+        "--end", "2026-03-04T11:00:00", "--step", "60",
+    )  # fmt: skip
+    assert result.exit_code != 0 and "end" in result.output
+
+
+def _commands(group: object, prefix: str = "") -> list[str]:
+    import click
+
+    assert isinstance(group, click.Group)
+    names = []
+    for name, cmd in group.commands.items():
+        full = f"{prefix}{name}"
+        if isinstance(cmd, click.Group):
+            names += _commands(cmd, full + " ")
+        else:
+            names.append(full)
+    return names
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    doc = (REPO / "docs" / "cli.md").read_text()
+    for name in _commands(cli):
+        result = CliRunner().invoke(cli, [*name.split(), "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+        assert f"accord {name}" in doc, f"`accord {name}` is not in docs/cli.md"
+
+
+def test_every_setting_is_documented() -> None:
+    from accord.settings import Settings
+
+    doc = (REPO / "docs" / "settings.md").read_text()
+    for name in Settings.model_fields:
+        assert f"ACCORD_{name.upper()}" in doc, f"ACCORD_{name.upper()} not in docs/settings.md"
