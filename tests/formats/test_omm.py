@@ -85,7 +85,8 @@ ACCEPTED = [
     (OREKIT / "OMMExample5.txt", [23581]),  # SGP4-XP with BTERM and AGOM (OMM 3.0)
     (OREKIT / "OMM-with-units.xml", [23581]),
     # Empty OBJECT_ID: 502.0-B-3 7.5.1 wants a value, but CelesTrak writes it empty for
-    # analyst objects and Orekit's test reads it; accepted as object_id None.
+    # analyst objects (and CREATION_DATE, ORIGINATOR always); read as None by default,
+    # refused with allow_blank_mandatory=False as Orekit does (test below).
     (OREKIT / "OMM-empty-object-id.txt", [23581]),
     (OREKIT / "OMM-empty-object-id.xml", [7646]),
     (BEYOND / "omm.kvn", [25544]),
@@ -155,6 +156,22 @@ def test_malformed_or_non_sgp4_sample_is_refused_with_line_and_keyword(
     assert text in rejected.reason
     if keyword == "MEAN_ELEMENT_THEORY":
         assert "expected MEAN_ELEMENT_THEORY SGP4" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    ("path", "line"),
+    [(OREKIT / "OMM-empty-object-id.txt", 6), (OREKIT / "OMM-empty-object-id.xml", 11)],
+)
+def test_empty_object_id_is_none_or_refused_as_orekit_does(
+    shared_data: Path, path: Path, line: int
+) -> None:
+    text = read_text(shared_data / path)
+    reader = load_omm_xml if path.suffix == ".xml" else load_omm_kvn
+    (record,) = raise_first(reader(text))
+    assert record.object_id is None  # read as given: nothing invented
+    (rejected,) = reader(text, allow_blank_mandatory=False).rejected
+    assert (rejected.error.line, rejected.error.field) == (line, "OBJECT_ID")
+    assert "OBJECT_ID has no value" in rejected.reason
 
 
 def test_old_celestrak_ndm_is_read_when_asked_to_tolerate_undeclared_xsi(
@@ -653,6 +670,24 @@ def test_xml_cut_short_keeps_the_complete_messages() -> None:
     assert result.records == [record]
     (rejected,) = result.rejected
     assert "not well-formed XML" in rejected.reason
+
+
+def test_xml_bytes_are_decoded_by_their_bom_or_declaration() -> None:
+    (record,) = raise_first(load_omm_kvn(KVN))
+    record = replace(record, object_name="ISS (ZÄRYA)")
+    text = dump_omm_xml([record])
+    utf16 = text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    latin1 = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1")
+    for data in (utf16, latin1, text.encode("utf-8-sig")):
+        (p,) = raise_first_parsed(load_omm_xml(data))
+        assert p.record == record and "ZÄRYA" in p.raw and p.raw.startswith("<omm ")
+    (rejected,) = load_omm_xml(b"<omm>\xff</omm>").rejected
+    assert "cannot decode" in rejected.reason
+
+
+def raise_first_parsed(result: ParseResult[ElementSet]) -> list[Any]:
+    raise_first(result)
+    return result.accepted
 
 
 def test_xml_refuses_doctype_and_other_roots() -> None:

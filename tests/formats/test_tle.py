@@ -321,7 +321,7 @@ def test_orphans_and_strays_are_each_rejected_with_a_reason(excerpt: list[str]) 
     assert (rejected.line, rejected.error.line) == (1, 2)
     assert "not followed by a line 2" in rejected.reason
     assert rejected.raw == "\n".join(excerpt[:2]) and len(orphan1.accepted) == 19
-    stray = load_tle("\n".join(["# header", *excerpt]))
+    stray = load_tle("\n".join(["header", *excerpt]))
     assert [r.line for r in stray.rejected] == [1] and len(stray.accepted) == 20
     assert "not part of a TLE" in stray.rejected[0].reason
 
@@ -702,3 +702,13 @@ def test_templates_match_the_layout() -> None:
         assert len(template) == len(line) == 69
         assert all(line[i] == " " for i, c in enumerate(template) if c == " ")
     assert checksum(STR3_LINE1) == 7 and checksum(VANGUARD_LINE2) == 7
+
+
+def test_comment_lines_are_not_records(shared_data: Path) -> None:
+    path = shared_data / "tle_history" / "celestrak_active_2025-11-25.txt.gz"
+    text = gzip.decompress(path.read_bytes()).decode()
+    assert text.startswith("# TLE Data Last Updated")
+    result = load_tle(text)
+    assert result.rejected == []
+    assert len(result.accepted) == sum(1 for s in text.splitlines() if s.startswith("1 "))
+    assert result.accepted[0].line == 2  # the name line after the comment

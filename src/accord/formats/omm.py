@@ -24,13 +24,18 @@ Decisions worth knowing:
   ``USER_DEFINED_<KEY>``, as Space-Track's own KVN and XML do; TLE_LINE0-2 are a derived
   copy of the elements and are dropped.  Any other key rejects its record (JSON) or the
   file (CSV header), unless ``unknown_keys="keep"``.
-- Strict by default; the one leniency, an undeclared ``xsi:`` prefix on attributes
-  (older CelesTrak NDM/XML), is the named option ``tolerate_undeclared_xsi``.
+- Strict by default, with two named exceptions.  ``tolerate_undeclared_xsi`` (off) reads
+  older CelesTrak NDM/XML, whose ``xsi:`` attribute prefix is never declared.
+  ``allow_blank_mandatory`` (on) reads CelesTrak's blank CREATION_DATE, ORIGINATOR and
+  OBJECT_ID as None: 502.0-B-3 7.5.1 forbids them in KVN (the NDM/XML 1.0 schema allows
+  them), but refusing them would refuse every CelesTrak KVN and XML file; turned off, the
+  readers refuse them as Orekit does.
 - CelesTrak's empty answer "No GP data found" reads as zero records and no error.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -430,13 +435,17 @@ def _lookup(kw: str) -> _Key | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _build(tokens: Iterable[Token], *, message: bool, kvn: bool, line: int) -> ElementSet:
+def _build(
+    tokens: Iterable[Token], *, message: bool, kvn: bool, line: int, allow_blank: bool = True
+) -> ElementSet:
     """Given the tokens of one OMM, return its ElementSet or raise FormatError.
 
     ``message`` is True for KVN and XML, which are whole OMMs (CCSDS 502.0-B-3 4.1):
     their mandatory header and metadata keywords must be present and the sections come
     in the standard's order.  ``kvn`` adds 7.8's rule that comments open a section.
-    ``line`` is the message's first line, named when a keyword is missing.
+    ``line`` is the message's first line, named when a keyword is missing.  With
+    ``allow_blank`` False, a blank CREATION_DATE, ORIGINATOR, OBJECT_NAME or OBJECT_ID is
+    refused (7.5.1) instead of read as None.
     """
     seen: dict[str, int] = {}
     values: dict[str, Any] = {}
@@ -483,6 +492,14 @@ def _build(tokens: Iterable[Token], *, message: bool, kvn: bool, line: int) -> E
             value = key.parse(raw)
         if value is None:
             value = _convert(key, kw, raw, unit, at)
+            if value is None and not allow_blank:
+                raise FormatError(
+                    f"{kw} has no value",
+                    line=at,
+                    field=kw,
+                    expected="a value (502.0-B-3 7.5.1; CelesTrak leaves it blank: pass "
+                    "allow_blank_mandatory=True to read that as None)",
+                )
         if kw in _NOT_EXTRA:
             values[kw] = value
         else:
@@ -626,6 +643,7 @@ def _collect(
     *,
     message: bool,
     kvn: bool = False,
+    allow_blank: bool = True,
 ) -> ParseResult[ElementSet]:
     """Given (line, raw, tokens or error) per record, build each into a ParseResult."""
     result: ParseResult[ElementSet] = ParseResult()
@@ -633,7 +651,7 @@ def _collect(
         try:
             if isinstance(tokens, FormatError):
                 raise tokens
-            record = _build(tokens, message=message, kvn=kvn, line=line)
+            record = _build(tokens, message=message, kvn=kvn, line=line, allow_blank=allow_blank)
         except FormatError as exc:
             result.rejected.append(Rejected(line, raw, exc))
         else:
@@ -653,16 +671,21 @@ _KEYWORD = re.compile(r"[A-Z][A-Z0-9_]*")
 _UNIT = re.compile(r"(.*?)[ \t]*\[[ \t]*([^\]]*?)[ \t]*\]")
 
 
-def load_omm_kvn(text: str) -> ParseResult[ElementSet]:
+def load_omm_kvn(text: str, *, allow_blank_mandatory: bool = True) -> ParseResult[ElementSet]:
     """Given KVN text of one or more OMMs (CCSDS 502.0-B-3 section 7), return the records.
 
     Each message starts at a ``CCSDS_OMM_VERS`` line; a bad message is rejected with its
     line and keyword and the next one is read.  LF or CRLF, blank lines, COMMENT lines and
     bracketed units (checked against Tables 4-1 to 4-3) are accepted.
+
+    CelesTrak writes CREATION_DATE, ORIGINATOR and, for analyst objects, OBJECT_ID blank,
+    which 7.5.1 forbids; they are read as None (nothing invented).  Pass
+    ``allow_blank_mandatory=False`` to refuse them, as Orekit does by default.
     """
     if _empty_answer(text):
         return ParseResult()
-    return _collect(_kvn_messages(text.lstrip("\ufeff")), message=True, kvn=True)
+    messages = _kvn_messages(text.lstrip("\ufeff"))
+    return _collect(messages, message=True, kvn=True, allow_blank=allow_blank_mandatory)
 
 
 def _kvn_messages(text: str) -> Iterator[tuple[int, str, list[Token] | FormatError]]:
@@ -871,7 +894,10 @@ class _StopError(Exception):
 
 
 def load_omm_xml(
-    data: str | bytes, *, tolerate_undeclared_xsi: bool = False
+    data: str | bytes,
+    *,
+    tolerate_undeclared_xsi: bool = False,
+    allow_blank_mandatory: bool = True,
 ) -> ParseResult[ElementSet]:
     """Given NDM/XML text (CCSDS 505.0-B-1), return one record per ``<omm>``.
 
@@ -880,26 +906,50 @@ def load_omm_xml(
     and the ndm's own COMMENTs are prepended to each OMM's comments.  Namespaces and
     prefixes are matched by local name.  An undeclared ``xsi:`` attribute prefix (older
     CelesTrak files) is refused unless ``tolerate_undeclared_xsi``.  A document cut short
-    keeps the messages completed before the cut and rejects the rest.
+    keeps the messages completed before the cut and rejects the rest.  Empty CREATION_DATE,
+    ORIGINATOR, OBJECT_NAME and OBJECT_ID elements (CelesTrak's; the 1.0 schema allows
+    them) read as None unless ``allow_blank_mandatory`` is False.
     """
-    if isinstance(data, str):
-        if _empty_answer(data):
-            return ParseResult()
-        raw = data.lstrip("\ufeff").encode("utf-8")
-        reader = _XmlReader(raw, "utf-8", tolerate_undeclared_xsi)
-    else:
-        reader = _XmlReader(data, None, tolerate_undeclared_xsi)
-    return reader.read()
+    try:
+        text = _xml_text(data) if isinstance(data, bytes) else data
+    except (LookupError, UnicodeDecodeError) as exc:
+        result: ParseResult[ElementSet] = ParseResult()
+        error = FormatError(f"cannot decode the XML: {exc}", line=1)
+        raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        result.rejected.append(Rejected(1, raw, error))
+        return result
+    if _empty_answer(text):
+        return ParseResult()
+    utf8 = text.lstrip("\ufeff").encode("utf-8")
+    return _XmlReader(utf8, tolerate_undeclared_xsi, allow_blank_mandatory).read()
+
+
+_XML_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _xml_text(data: bytes) -> str:
+    """Given XML bytes, return the text, decoded by its byte order mark or declaration."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding)
+    m = _XML_ENCODING.match(data)
+    return data.decode(m.group(1).decode("ascii") if m else "utf-8")
 
 
 class _XmlReader:
     """An expat pass that hands each complete message element to the builder."""
 
-    def __init__(self, data: bytes, encoding: str | None, tolerate_xsi: bool) -> None:
-        self.data = data
-        self.encoding = encoding or "utf-8"
-        self.override = encoding is not None
-        self.parser = expat.ParserCreate(encoding)
+    def __init__(self, data: bytes, tolerate_xsi: bool, allow_blank: bool) -> None:
+        self.data = data  # UTF-8, whatever the declaration says: the parser is told so
+        self.allow_blank = allow_blank
+        self.parser = expat.ParserCreate("utf-8")
         self.tolerate_xsi = tolerate_xsi
         self.stack: list[_Node] = []
         self.scopes: list[frozenset[str] | set[str]] = []
@@ -912,7 +962,6 @@ class _XmlReader:
         p.StartElementHandler = self._start
         p.EndElementHandler = self._end
         p.CharacterDataHandler = self._chars
-        p.XmlDeclHandler = self._decl
         p.StartDoctypeDeclHandler = self._doctype
 
     def read(self) -> ParseResult[ElementSet]:
@@ -926,10 +975,6 @@ class _XmlReader:
             )
             self._reject(exc.lineno, len(self.data), error)
         return self.result
-
-    def _decl(self, version: str, encoding: str | None, standalone: int) -> None:
-        if encoding and not self.override:
-            self.encoding = encoding
 
     def _doctype(self, *args: Any) -> None:
         line = self.parser.CurrentLineNumber
@@ -1034,7 +1079,9 @@ class _XmlReader:
         raw = self._raw(node.start, node.end)
         try:
             tokens = _omm_tokens(node, self.ndm_comments)
-            record = _build(tokens, message=True, kvn=False, line=node.line)
+            record = _build(
+                tokens, message=True, kvn=False, line=node.line, allow_blank=self.allow_blank
+            )
         except FormatError as exc:
             self.result.rejected.append(Rejected(node.line, raw, exc))
         else:
@@ -1047,10 +1094,7 @@ class _XmlReader:
         self.done = end
 
     def _raw(self, start: int, end: int) -> str:
-        try:
-            return self.data[start:end].decode(self.encoding).strip()
-        except (LookupError, UnicodeDecodeError):
-            return self.data[start:end].decode("utf-8", errors="replace").strip()
+        return self.data[start:end].decode("utf-8", errors="replace").strip()
 
 
 def _node_text(node: _Node) -> str:

@@ -542,7 +542,8 @@ def _read_one(
 def load_tle(text: str, *, verify_checksum: bool = True) -> ParseResult[ElementSet]:
     """Given a whole TLE input (2LE, 3LE or both mixed), return its records and rejections.
 
-    Lines may end in LF or CRLF; blank lines and trailing blanks are ignored.  A name line
+    Lines may end in LF or CRLF; blank lines, trailing blanks and comment lines (starting
+    with "#", as CelesTrak's "# TLE Data Last Updated" header) are ignored.  A name line
     (Space-Track's "0 NAME" or CelesTrak's bare name) belongs to the line 1 after it.  A
     bad record is a :class:`Rejected` with its reason and its text as received; reading
     resumes at the next line 1 that has a line 2 after it, and every orphan or stray line
@@ -555,8 +556,9 @@ def load_tle(text: str, *, verify_checksum: bool = True) -> ParseResult[ElementS
     body = text.replace("\r\n", "\n").removesuffix("\n")
     lines = body.split("\n")
     numbers = list(range(1, len(lines) + 1))
-    if _BLANK_LINE.search(body) is not None:  # rare: drop the blank lines, keep numbering
-        numbers = [n for n in numbers if lines[n - 1] and not lines[n - 1].isspace()]
+    if _BLANK_LINE.search(body) is not None or "#" in body:
+        # rare: drop blank and comment lines, keep the numbering of the others
+        numbers = [n for n in numbers if _is_content(lines[n - 1])]
         lines = [lines[n - 1] for n in numbers]
     spans, strays = _pair(lines, numbers)
     items: list[tuple[int, Parsed[ElementSet] | Rejected]] = list(strays)
@@ -568,6 +570,11 @@ def load_tle(text: str, *, verify_checksum: bool = True) -> ParseResult[ElementS
         else:
             result.accepted.append(item)
     return result
+
+
+def _is_content(line: str) -> bool:
+    """Return whether a line is part of a record (not blank, not a "#" comment)."""
+    return bool(line) and not line.isspace() and not line.startswith("#")
 
 
 def _pair(lines: list[str], numbers: list[int]) -> tuple[list[_Span], list[tuple[int, Rejected]]]:

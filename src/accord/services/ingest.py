@@ -66,26 +66,12 @@ def content_digest(es: ElementSet) -> str:
     Two messages carry the same element set when they give the same object, epoch and mean
     elements, whatever their format or the object's name in them.
     """
-    key = "|".join(
-        repr(v)
-        for v in (
-            es.norad_cat_id,
-            es.epoch.isoformat(timespec="microseconds"),
-            es.mean_motion,
-            es.eccentricity,
-            es.inclination,
-            es.ra_of_asc_node,
-            es.arg_of_pericenter,
-            es.mean_anomaly,
-            es.bstar,
-            es.mean_motion_dot,
-            es.mean_motion_ddot,
-            es.ephemeris_type,
-            es.classification_type,
-            es.element_set_no,
-            es.rev_at_epoch,
-            es.mean_element_theory,
-        )
+    key = (
+        f"{es.norad_cat_id}|{es.epoch:%Y-%m-%dT%H:%M:%S.%f}|{es.mean_motion!r}|"
+        f"{es.eccentricity!r}|{es.inclination!r}|{es.ra_of_asc_node!r}|"
+        f"{es.arg_of_pericenter!r}|{es.mean_anomaly!r}|{es.bstar!r}|{es.mean_motion_dot!r}|"
+        f"{es.mean_motion_ddot!r}|{es.ephemeris_type}|{es.classification_type}|"
+        f"{es.element_set_no}|{es.rev_at_epoch}|{es.mean_element_theory}"
     )
     return hashlib.sha256(key.encode()).hexdigest()
 

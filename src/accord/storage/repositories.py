@@ -7,11 +7,23 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Row,
+    Table,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from accord.storage.tables import (
     element_sets,
@@ -23,6 +35,41 @@ from accord.storage.tables import (
 
 # Parameters per statement stay under SQLite's limit (32,766) and PostgreSQL's (65,535).
 _IN_CHUNK = 900
+
+
+def _sqlite_converter(column: Any) -> Any:
+    """Return how SQLAlchemy's SQLite types store this column's values, or None."""
+    kind = type(column.type)
+    if issubclass(kind, DateTime):
+        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
+    if issubclass(kind, JSON):
+        return lambda v: "[]" if v == [] else json.dumps(v)
+    return None
+
+
+def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows with one executemany.
+
+    On SQLite the rows go straight to the driver, converted as SQLAlchemy's own types
+    would store them (DateTime as ISO text, JSON as text): SQLAlchemy's per-value
+    processing would cost more than SQLite's insert itself.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    values = [[r[c] for r in rows] for c in columns]
+    for i, name in enumerate(columns):
+        convert = _sqlite_converter(table.c[name])
+        if convert is not None:
+            values[i] = [convert(v) for v in values[i]]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:
@@ -101,8 +148,7 @@ def submission(conn: Connection, submission_id: int) -> Row[Any] | None:
 
 def add_rejections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rejected records (submission_id, line, field, reason, raw bytes)."""
-    if rows:
-        conn.execute(insert(rejections), list(rows))
+    _bulk_insert(conn, rejections, rows)
 
 
 def rejections_of(conn: Connection, submission_id: int) -> list[Row[Any]]:
@@ -136,8 +182,7 @@ def existing_object_ids(conn: Connection, norad_ids: Iterable[int]) -> set[int]:
 
 def add_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert object rows (norad_cat_id, names, metadata, updated_at)."""
-    if rows:
-        conn.execute(insert(space_objects), list(rows))
+    _bulk_insert(conn, space_objects, rows)
 
 
 def update_object(conn: Connection, norad_cat_id: int, values: dict[str, Any]) -> None:
@@ -179,8 +224,7 @@ def existing_content_digests(conn: Connection, source_id: int, digests: Sequence
 
 def add_element_sets(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert element-set rows (one executemany)."""
-    if rows:
-        conn.execute(insert(element_sets), list(rows))
+    _bulk_insert(conn, element_sets, rows)
 
 
 def _latest_per_object() -> Any:

@@ -1,0 +1,70 @@
+"""Benchmark: ingest the 26,140-object 2023-10-09 catalogue into a fresh SQLite store.
+
+Usage: python benchmarks/ingest.py [--repeat N] [--database-url URL]
+
+Prints the wall time of each run (a fresh store each time) and the parse time alone.
+Reads ../shared/data (or $ACCORD_SHARED_DATA); never copies it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from accord.formats.tle import load_tle
+from accord.services.ingest import ingest_file
+from accord.services.store import init_store
+from accord.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data() -> Path:
+    env = os.environ.get("ACCORD_SHARED_DATA")
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    if not path.is_dir():
+        raise SystemExit(f"reference data not found at {path} (set ACCORD_SHARED_DATA)")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    path = shared_data() / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt"
+    text = path.read_text()
+
+    parse_times = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        result = load_tle(text)
+        parse_times.append(time.perf_counter() - t0)
+    assert len(result.accepted) == 26_140
+
+    ingest_times = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = init_store(Settings(home=Path(tmp), database_url=args.database_url))
+            t0 = time.perf_counter()
+            summary = ingest_file(store, path)
+            ingest_times.append(time.perf_counter() - t0)
+            store.close()
+        assert summary.accepted == 26_140, summary
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")  # fmt: skip
+    print(f"parse 26,140 3LE records: median {statistics.median(parse_times):.3f} s "
+          f"(min {min(parse_times):.3f} s, {args.repeat} runs)")  # fmt: skip
+    print(f"ingest into {'SQLite' if args.database_url is None else args.database_url}: "
+          f"median {statistics.median(ingest_times):.3f} s (min {min(ingest_times):.3f} s, "
+          f"max {max(ingest_times):.3f} s, {args.repeat} runs)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
