@@ -31,6 +31,8 @@ from accord.core.propagation import (
     satrecs_from_arrays,
 )
 from accord.core.time import jd_from_datetime, jd_plus_minutes
+from accord.formats.tle import parse_tle
+from accord.services.propagation import satrec_of
 
 # python-sgp4's tests.py ``error``: the bound on the first seven printed fields of
 # tcppver.out, which print minutes, km and km/s to 8-9 decimals.
@@ -186,7 +188,7 @@ def lines_match(expected: str, actual: str) -> bool:
     return close and a[7:] == e[7:]
 
 
-@pytest.mark.parametrize("builder", ["twoline2rv", "tle_fields", "attributes"])
+@pytest.mark.parametrize("builder", ["twoline2rv", "tle_fields", "attributes", "accord_tle"])
 def test_tcppver_reproduced(cases: list[Case], tcppver: list[str], builder: str) -> None:
     actual: list[str] = []
     errors: list[int] = []
@@ -214,6 +216,11 @@ def build(case: Case, builder: str) -> Satrec:
         return tle
     if builder == "tle_fields":
         return satrec_from_elements(**tle_fields(case.line1, case.line2))
+    if builder == "accord_tle":
+        # The whole path: Accord's TLE reader (checksums not checked: three verification
+        # records carry deliberately bad ones), then its element-set -> Satrec conversion.
+        es = parse_tle(case.line1[:69], case.line2[:69], verify_checksum=False)
+        return satrec_of(es)
     return satrec_from_elements(**attributes_in_message_units(tle))
 
 

@@ -112,4 +112,3 @@ def test_gzip_and_source_partner(store: Store, tmp_path: Path) -> None:
     assert summary.filename == "old.txt" and summary.accepted > 300
     assert {e.source for e in current_catalogue(store)} == {"ESA"}
     assert json.dumps(summary.to_dict())
-

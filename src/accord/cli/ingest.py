@@ -27,8 +27,7 @@ def init(ctx: click.Context) -> None:
     store = init_store(settings)
     store.close()
     console.print(
-        f"Store ready at [bold]{settings.url}[/] "
-        f"(local partner [bold]{settings.local_partner}[/])."
+        f"Store ready at [bold]{settings.url}[/] (local partner [bold]{settings.local_partner}[/])."
     )
 
 
@@ -83,9 +82,7 @@ def ingest(
     with opened_store(ctx) as store:
         for path in paths:
             with progress_bar(f"ingest {path.name}", enabled=not as_json) as update:
-                summaries.append(
-                    ingest_file(store, path, source=source, fmt=fmt, progress=update)
-                )
+                summaries.append(ingest_file(store, path, source=source, fmt=fmt, progress=update))
     if as_json:
         echo_json([s.to_dict() for s in summaries])
     else:

@@ -11,10 +11,10 @@ import numpy as np
 from numpy.typing import NDArray
 from sgp4.api import Satrec
 
-from accord.errors import InvalidRequestError
 from accord.core.frames import teme_to_gcrf, teme_to_itrf
 from accord.core.propagation import error_messages, propagate, satrec_from_elements
 from accord.core.time import jd_from_datetime, jd_from_datetime64
+from accord.errors import InvalidRequestError
 from accord.formats.records import ElementSet
 from accord.services.catalogue import CatalogueEntry, current_entry
 from accord.services.store import Store

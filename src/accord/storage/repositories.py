@@ -66,8 +66,7 @@ def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]])
         if convert is not None:
             values[i] = [convert(v) for v in values[i]]
     sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))})"
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
     conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
@@ -110,7 +109,12 @@ def add_submission(conn: Connection, **values: Any) -> int:
 
 
 def add_to_submission_counts(
-    conn: Connection, submission_id: int, *, records: int, accepted: int, duplicates: int,
+    conn: Connection,
+    submission_id: int,
+    *,
+    records: int,
+    accepted: int,
+    duplicates: int,
     rejected: int,
 ) -> None:
     """Add a batch's counts to its submission, in the batch's own transaction."""
@@ -172,9 +176,7 @@ def existing_object_ids(conn: Connection, norad_ids: Iterable[int]) -> set[int]:
     for chunk in _chunks(ids):
         found.update(
             conn.execute(
-                select(space_objects.c.norad_cat_id).where(
-                    space_objects.c.norad_cat_id.in_(chunk)
-                )
+                select(space_objects.c.norad_cat_id).where(space_objects.c.norad_cat_id.in_(chunk))
             ).scalars()
         )
     return found
