@@ -712,6 +712,10 @@ def test_xml_writer_output_is_valid_against_the_ccsds_schema(shared_data: Path) 
     # The 1.0 schema set is of OMM 2.0: leave out what only OMM 3.0 has (SGP4-XP, MESSAGE_ID).
     records = [r for r in records if 'version="2.0"' in dump_omm_xml([r])]
     records.append(replace(records[0], creation_date=None, originator=None, object_id=None))
+    craft: tuple[tuple[str, str], ...] = (("MASS", "300"), ("SOLAR_RAD_AREA", "5"))
+    craft += (("SOLAR_RAD_COEFF", "0.001"),)
+    craft += (("DRAG_AREA", "4"), ("DRAG_COEFF", "0.002"))  # as OMMExample3, all five in 2.0
+    records.append(replace(records[0], extra=craft + records[1].extra))
     for document in (dump_omm_xml(records), dump_omm_xml(records[:1])):
         tree = etree.fromstring(document.encode("utf-8"))
         assert schema.validate(tree), schema.error_log
@@ -831,6 +835,7 @@ def test_csv_and_json_writers_keep_what_the_record_holds(shared_data: Path) -> N
         (Path("tle_history/celestrak_active_2025-11-10.txt.gz"), "tle"),
         (Path("tle_history/spacetrack_object_histories/38077_LARES.tle"), "tle"),
         (CORPUS / "derived/corrupt-input/c4-line-2-missing.tle", "tle"),
+        (Path("sgp4_verification/SGP4-VER.TLE"), "tle"),  # after "#" comment lines
     ],
 )
 def test_detect_format(shared_data: Path, path: Path, fmt: str) -> None:
@@ -846,7 +851,7 @@ def test_detect_format(shared_data: Path, path: Path, fmt: str) -> None:
     [
         (BEYOND / "oem.kvn", "a CCSDS OEM, not an OMM"),
         (BEYOND / "opm.xml", "root is <opm>"),
-        (Path("sgp4_verification/SGP4-VER.TLE"), "cannot tell the format"),
+        (Path("tle_history/maneuver_truth/doris_ids_manoeuvres_schedule.csv"), "cannot tell"),
     ],
 )
 def test_detect_format_says_why_it_cannot_tell(shared_data: Path, path: Path, reason: str) -> None:
@@ -881,3 +886,12 @@ def test_load_dispatches_tle_to_the_tle_reader(shared_data: Path) -> None:
     assert detect_format(text) == "tle"
     assert load(text, "tle").records == tle.load_tle(text).records
     assert [r.norad_cat_id for r in load(text, "tle").records] == [25544, 69999, 20453]
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+def test_tle_records_round_trip_through_omm(shared_data: Path, fmt: str) -> None:
+    tle = pytest.importorskip("accord.formats.tle")
+    text = read_text(shared_data / "tle_history/celestrak_active_2025-11-10.txt.gz")
+    records = raise_first(tle.load_tle(text))[::20]  # no header, names from the 3LE
+    dump, read = WRITERS[fmt]
+    assert raise_first(read(dump(list(records)))) == records

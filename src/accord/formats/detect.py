@@ -38,7 +38,8 @@ SATCAT_2017_COLUMNS = frozenset(("norad_cat_num", "op_status_code", "payload"))
 def detect_format(data: bytes | str, filename: str | None = None) -> Format:
     """Given a file's content (and optionally its name), return its format's name.
 
-    One of "tle" (TLE/3LE: a line "1 ..." then "2 ...", maybe after a name line),
+    One of "tle" (TLE/3LE: a line "1 ..." then "2 ...", maybe after a name line; "#"
+    comment lines are skipped, as the TLE reader skips them),
     "omm-kvn" (CCSDS_OMM_VERS first, 502.0-B-3 section 7), "omm-xml" (an <omm> or <ndm>
     root, 505.0-B-1), "omm-json" (an array or object), "omm-csv" (a header with EPOCH and
     MEAN_MOTION), "satcat" (a header with OPS_STATUS_CODE, or the 2017 layout's columns).
@@ -80,8 +81,8 @@ def detect_format(data: bytes | str, filename: str | None = None) -> Format:
             field=vers.group(0),
             expected="CCSDS_OMM_VERS",
         )
-    if _is_tle(lines):
-        return "tle"
+    if _is_tle([line for line in lines if not line.startswith("#")]):
+        return "tle"  # the TLE reader skips "#" comment lines, so detection does too
     columns = {c.strip().strip('"') for c in first.split(",")}
     if "OPS_STATUS_CODE" in columns or columns >= SATCAT_2017_COLUMNS:
         return "satcat"

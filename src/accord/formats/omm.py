@@ -447,21 +447,71 @@ def _build(
     ``allow_blank`` False, a blank CREATION_DATE, ORIGINATOR, OBJECT_NAME or OBJECT_ID is
     refused (7.5.1) instead of read as None.
     """
-    seen: dict[str, int] = {}
-    values: dict[str, Any] = {}
-    extra: list[tuple[int, int, str, str]] = []
-    comments: list[str] = []
+    read = _Read()
+    if message:
+        _read_message(read, tokens, kvn=kvn, allow_blank=allow_blank)
+    else:
+        _read_table(read, tokens)
+    return _element_set(read, message=message, line=line)
+
+
+class _Read:
+    """What the tokens of one record said: typed values, extra text, comments, lines."""
+
+    __slots__ = ("comments", "extra", "seen", "values")
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}  # keyword -> line
+        self.values: dict[str, Any] = {}  # keyword -> typed value, for ElementSet fields
+        self.extra: list[tuple[int, int, str, str]] = []  # (rank, order, keyword, text)
+        self.comments: list[str] = []
+
+    def add(self, key: _Key, kw: str, raw: Any, unit: str | None, at: int) -> Any:
+        """Given one token, check and store its value; return the value."""
+        if kw in self.seen:
+            raise FormatError(
+                f"{kw} given twice",
+                line=at,
+                field=kw,
+                received=f"first given on line {self.seen[kw]}",
+            )
+        self.seen[kw] = at
+        value = key.parse(raw) if unit is None and type(raw) is str and raw else None
+        if value is None:
+            value = _convert(key, kw, raw, unit, at)
+        if kw in _NOT_EXTRA:
+            self.values[kw] = value
+        else:
+            text = raw if isinstance(raw, str) else _number_text(raw)
+            self.extra.append((_RANK.get(kw, len(_RANK)), len(self.extra), kw, text))
+        return value
+
+
+def _key(kw: str, at: int) -> _Key:
+    key = _KEYWORDS.get(kw) or _lookup(kw)
+    if key is None:
+        raise FormatError(f"unknown keyword {kw}", line=at, field=kw, expected=_EXPECTED_KEYWORD)
+    return key
+
+
+def _read_table(read: _Read, tokens: Iterable[Token]) -> None:
+    """Given the tokens of a JSON object or CSV row, read them (any order, no sections)."""
+    for at, kw, raw, unit, _ in tokens:
+        if kw == "COMMENT":
+            read.comments.append(raw)
+        else:
+            read.add(_KEYWORDS.get(kw) or _key(kw, at), kw, raw, unit, at)
+
+
+def _read_message(read: _Read, tokens: Iterable[Token], *, kvn: bool, allow_blank: bool) -> None:
+    """Given the tokens of a KVN or XML message, read them, checking sections (4.2, 7.8)."""
     block, previous, comment_line = -1, "", 0
     for at, kw, raw, unit, container in tokens:
         if kw == "COMMENT":
-            comments.append(raw)
+            read.comments.append(raw)
             comment_line = comment_line or at
             continue
-        key = _KEYWORDS.get(kw) or _lookup(kw)
-        if key is None:
-            raise FormatError(
-                f"unknown keyword {kw}", line=at, field=kw, expected=_EXPECTED_KEYWORD
-            )
+        key = _key(kw, at)
         if container is not None and BLOCKS[key.block] != container:
             raise FormatError(
                 f"{kw} does not belong in <{container}>",
@@ -469,45 +519,26 @@ def _build(
                 field=kw,
                 expected=f"{kw} inside <{BLOCKS[key.block]}>",
             )
-        if kw in seen:
+        if key.block < block:
             raise FormatError(
-                f"{kw} given twice", line=at, field=kw, received=f"first given on line {seen[kw]}"
+                f"{kw} belongs to the {BLOCKS[key.block]} section, which has ended",
+                line=at,
+                field=kw,
+                expected=f"sections in the order {', '.join(BLOCKS)} (502.0-B-3 4.2)",
             )
-        if message:
-            if key.block < block:
-                raise FormatError(
-                    f"{kw} belongs to the {BLOCKS[key.block]} section, which has ended",
-                    line=at,
-                    field=kw,
-                    expected=f"sections in the order {', '.join(BLOCKS)} (502.0-B-3 4.2)",
-                )
-            if kvn and comment_line and key.block == block and previous != "CCSDS_OMM_VERS":
-                _misplaced_comment(comment_line, BLOCKS[block])
-            block = key.block
-        comment_line = 0
-        seen[kw] = at
-        previous = kw
-        value = None
-        if unit is None and type(raw) is str and raw:
-            value = key.parse(raw)
-        if value is None:
-            value = _convert(key, kw, raw, unit, at)
-            if value is None and not allow_blank:
-                raise FormatError(
-                    f"{kw} has no value",
-                    line=at,
-                    field=kw,
-                    expected="a value (502.0-B-3 7.5.1; CelesTrak leaves it blank: pass "
-                    "allow_blank_mandatory=True to read that as None)",
-                )
-        if kw in _NOT_EXTRA:
-            values[kw] = value
-        else:
-            text = raw if isinstance(raw, str) else _number_text(raw)
-            extra.append((_RANK.get(kw, len(_RANK)), len(extra), kw, text))
+        if kvn and comment_line and key.block == block and previous != "CCSDS_OMM_VERS":
+            _misplaced_comment(comment_line, BLOCKS[block])
+        block, previous, comment_line = key.block, kw, 0
+        if read.add(key, kw, raw, unit, at) is None and not allow_blank and key is not _USER_KEY:
+            raise FormatError(
+                f"{kw} has no value",
+                line=at,
+                field=kw,
+                expected="a value (502.0-B-3 7.5.1; CelesTrak leaves it blank: pass "
+                "allow_blank_mandatory=True to read that as None)",
+            )
     if kvn and comment_line:
         _misplaced_comment(comment_line, "last")
-    return _element_set(values, seen, extra, comments, message=message, line=line)
 
 
 def _misplaced_comment(line: int, block: str) -> None:
@@ -520,16 +551,9 @@ def _misplaced_comment(line: int, block: str) -> None:
     )
 
 
-def _element_set(
-    values: dict[str, Any],
-    seen: dict[str, int],
-    extra: list[tuple[int, int, str, str]],
-    comments: list[str],
-    *,
-    message: bool,
-    line: int,
-) -> ElementSet:
+def _element_set(read: _Read, *, message: bool, line: int) -> ElementSet:
     """Given the typed values of one OMM, check them as SGP4 elements (502.0-B-3 4.2)."""
+    values, seen, extra = read.values, read.seen, read.extra
     version = values.get("CCSDS_OMM_VERS")
     if version is not None and version not in _VERSIONS:
         raise _refuse(values, seen, line, "CCSDS_OMM_VERS", "unsupported OMM version", "2.0 or 3.0")
@@ -573,7 +597,7 @@ def _element_set(
     return ElementSet(
         **fields,
         extra=tuple((kw, text) for _, _, kw, text in sorted(extra)) if extra else (),
-        comments=tuple(comments),
+        comments=tuple(read.comments),
     )
 
 
@@ -1513,15 +1537,19 @@ def _csv_tokens(columns: list[str | None], row: list[str], line: int) -> list[To
             pairs = _legacy_epoch([(k, c) for k, c in pairs if k is not None], line)
         except FormatError as exc:
             return exc
-    tokens: list[Token] = []
-    for kw, cell in pairs:
-        if kw is None or kw == "EPOCH_MICROSECONDS":
-            continue
-        if kw == "COMMENT":
-            tokens += [(line, kw, c, None, None) for c in cell.split("\n") if cell]
-        elif cell or kw.startswith(_USER_PREFIX):
-            tokens.append((line, kw, cell, None, None))
+    # A blank cell is an absent value, except under USER_DEFINED_* (Space-Track's blanks).
+    tokens: list[Token] = [
+        (line, kw, cell, None, None)
+        for kw, cell in pairs
+        if kw is not None and (cell or kw.startswith(_USER_PREFIX)) and kw not in _CSV_SPECIAL
+    ]
+    if "COMMENT" in columns:
+        cell = row[columns.index("COMMENT")]
+        tokens += [(line, "COMMENT", c, None, None) for c in cell.split("\n") if cell]
     return tokens
+
+
+_CSV_SPECIAL = frozenset(("COMMENT", "EPOCH_MICROSECONDS"))
 
 
 def _table_items(record: ElementSet, *, full: bool) -> list[tuple[str, Any]]:
