@@ -41,10 +41,14 @@ def test_ingest_demo_summary(tmp_path: Path) -> None:
     run(home, "init")
     result = run(home, "ingest", "--demo", "--json")
     summaries = json.loads(result.output)
-    assert [s["filename"] for s in summaries] == sorted(p.name for p in DEMO_DIR.glob("*.txt"))
-    assert all(s["rejected"] == 0 and s["accepted"] == s["records"] > 300 for s in summaries)
+    names = sorted(p.name for p in DEMO_DIR.iterdir() if p.suffix in (".txt", ".csv"))
+    assert [s["filename"] for s in summaries] == names
+    assert [s["format"] for s in summaries] == ["tle", "tle", "tle", "satcat"]
+    assert all(s["rejected"] == 0 and s["accepted"] == s["records"] > 0 for s in summaries)
     again = json.loads(run(home, "ingest", "--demo", "--json").output)
     assert all(s["accepted"] == 0 and s["duplicates"] == s["records"] for s in again)
+    hst = json.loads(run(home, "catalogue", "show", "20580", "--json").output)
+    assert hst["object"]["owner"] == "US" and hst["object"]["launch_date"] == "1990-04-24"
 
 
 def test_catalogue_list_show_history(home: Path) -> None:

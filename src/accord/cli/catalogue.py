@@ -14,12 +14,21 @@ from accord.services import catalogue as svc
 _COLUMNS = ("NORAD_CAT_ID", "OBJECT_NAME", "OBJECT_ID", "EPOCH", "SOURCE")
 
 
+def _cell(column: str, value: object) -> str:
+    if value is None:
+        return ""
+    if column in ("EPOCH", "RECEIVED_AT"):
+        return str(value)[:19].replace("T", " ")  # to the second, for reading
+    return str(value)
+
+
 def _table(title: str, rows: list[dict[str, object]], columns: tuple[str, ...]) -> Table:
     table = Table(title=title)
     for col in columns:
-        table.add_column(col)
+        wide = col in ("EPOCH", "RECEIVED_AT")
+        table.add_column(col, no_wrap=wide, min_width=19 if wide else None)
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(_cell(c, row.get(c)) for c in columns))
     return table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,6 +18,8 @@ from accord.services.store import Store, open_store
 from accord.settings import Settings, load_settings
 
 console = Console()
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = 120  # piped output: room for a state-vector table, not 80 columns
 err_console = Console(stderr=True)
 
 

@@ -42,12 +42,15 @@ def propagate(
         title=f"{es.object_name or norad} ({norad}), {frame.upper()}, "
         f"element set of {es.epoch.isoformat(timespec='seconds')}"
     )
-    for col in ("UTC", "x km", "y km", "z km", "vx km/s", "vy km/s", "vz km/s"):
+    table.add_column("UTC", no_wrap=True, min_width=19)
+    for col in ("x km", "y km", "z km", "vx km/s", "vy km/s", "vz km/s"):
         table.add_column(col, justify="right")
     for i, t in enumerate(eph.times):
         if eph.error[i]:
-            table.add_row(str(t)[:19], f"[red]{eph.messages[i]}[/]", *[""] * 5)
+            table.add_row(str(t)[:19].replace("T", " "), f"[red]{eph.messages[i]}[/]", *[""] * 5)
         else:
             r, v = eph.r_km[i], eph.v_km_s[i]
-            table.add_row(str(t)[:19], *(f"{x:.3f}" for x in r), *(f"{x:.6f}" for x in v))
+            table.add_row(
+                str(t)[:19].replace("T", " "), *(f"{x:.3f}" for x in r), *(f"{x:.5f}" for x in v)
+            )
     console.print(table)
