@@ -37,38 +37,37 @@ from accord.storage.tables import (
 _IN_CHUNK = 900
 
 
-def _sqlite_converter(column: Any) -> Any:
-    """Return how SQLAlchemy's SQLite types store this column's values, or None."""
-    kind = type(column.type)
-    if issubclass(kind, DateTime):
-        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
-    if issubclass(kind, JSON):
-        return lambda v: "[]" if v == [] else json.dumps(v)
-    return None
-
-
 def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows with one executemany.
+    """Insert many rows in one round trip, inside the connection's transaction.
 
-    On SQLite the rows go straight to the driver, converted as SQLAlchemy's own types
-    would store them (DateTime as ISO text, JSON as text): SQLAlchemy's per-value
-    processing would cost more than SQLite's insert itself.
+    SQLite: one executemany straight to the driver, values converted as SQLAlchemy's own
+    types would store them (DateTime as ISO text, JSON as text).  PostgreSQL: COPY FROM
+    STDIN through psycopg.  SQLAlchemy's generic path costs more than either database's
+    insert itself.  Other dialects take the generic path.
     """
     if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), list(rows))
         return
     columns = list(rows[0])
     values = [[r[c] for r in rows] for c in columns]
     for i, name in enumerate(columns):
-        convert = _sqlite_converter(table.c[name])
-        if convert is not None:
-            values[i] = [convert(v) for v in values[i]]
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+        if isinstance(table.c[name].type, JSON):
+            values[i] = [json.dumps(v) for v in values[i]]
+    if conn.dialect.name == "sqlite":
+        for i, name in enumerate(columns):
+            if isinstance(table.c[name].type, DateTime):
+                values[i] = [None if v is None else v.isoformat(" ") for v in values[i]]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+    elif conn.dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+    else:
+        conn.execute(insert(table), list(rows))
 
 
 def _chunks(values: Sequence[Any], size: int = _IN_CHUNK) -> Iterator[Sequence[Any]]:

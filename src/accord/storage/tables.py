@@ -138,7 +138,7 @@ element_sets = Table(
     Column("record_line", Integer),
     Column("raw_sha256", String(64), nullable=False),
     Column("content_sha256", String(64), nullable=False),
-    UniqueConstraint("source_id", "content_sha256", name="uq_element_sets_source_content"),
+    UniqueConstraint("content_sha256", "source_id", name="uq_element_sets_content_source"),
     Index("ix_element_sets_norad_epoch", "norad_cat_id", "epoch"),
     Index("ix_element_sets_epoch", "epoch"),
 )

@@ -127,7 +127,7 @@ def upgrade() -> None:
             name=op.f("fk_element_sets_submission_id_submissions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_element_sets")),
-        sa.UniqueConstraint("source_id", "content_sha256", name="uq_element_sets_source_content"),
+        sa.UniqueConstraint("content_sha256", "source_id", name="uq_element_sets_content_source"),
     )
     with op.batch_alter_table("element_sets", schema=None) as batch_op:
         batch_op.create_index("ix_element_sets_epoch", ["epoch"], unique=False)
