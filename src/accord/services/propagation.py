@@ -23,8 +23,20 @@ FRAMES = ("teme", "gcrf", "itrf")
 MAX_STEPS = 1_000_000
 
 
+SGP4_THEORIES = ("SGP4", "SGP/SGP4")
+
+
 def satrec_of(es: ElementSet) -> Satrec:
-    """Given an element set, return the sgp4 Satrec that propagates it."""
+    """Given an element set, return the sgp4 Satrec that propagates it.
+
+    Only SGP4 mean elements: SGP4-XP elements (BTERM, AGOM instead of BSTAR) need the
+    SGP4-XP theory, which python-sgp4 does not implement.
+    """
+    if es.mean_element_theory not in SGP4_THEORIES:
+        raise InvalidRequestError(
+            f"object {es.norad_cat_id}: its element set is of mean element theory "
+            f"{es.mean_element_theory}; SGP4 propagates only {' or '.join(SGP4_THEORIES)}"
+        )
     return satrec_from_elements(
         norad_cat_id=es.norad_cat_id,
         epoch=jd_from_datetime(es.epoch),
