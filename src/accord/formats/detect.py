@@ -13,7 +13,7 @@ from typing import Literal
 
 from accord.errors import FormatError
 from accord.formats import omm
-from accord.formats.records import ElementSet, ParseResult
+from accord.formats.records import EMPTY_ANSWERS, ElementSet, ParseResult
 
 __all__ = ["FORMATS", "Format", "detect_format", "load"]
 
@@ -56,7 +56,7 @@ def detect_format(data: bytes | str, filename: str | None = None) -> Format:
             return _BY_SUFFIX[suffix]
         raise FormatError("empty input: cannot tell its format", field=filename)
     first = lines[0]
-    if first in omm.EMPTY_ANSWERS and len(lines) == 1:
+    if first in EMPTY_ANSWERS and len(lines) == 1:
         # CelesTrak's answer to a query with nothing to return, whatever format was asked
         # for; every element-set reader reads it as zero records.
         return _BY_SUFFIX.get(suffix, "tle")

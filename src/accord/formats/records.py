@@ -10,12 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from accord.errors import FormatError
 
 T = TypeVar("T")
+
+# What CelesTrak answers (HTTP 404) where a query has nothing to return, whatever format
+# was asked for: an empty result, not an unreadable one (gpconf corpus check
+# "empty-answer-yields-no-records").
+EMPTY_ANSWERS = ("No GP data found", "No SupGP data found")
+
+
+def is_empty_answer(text: str) -> bool:
+    """Given a whole input, say whether it is one of CelesTrak's :data:`EMPTY_ANSWERS`."""
+    return text.strip() in EMPTY_ANSWERS
+
+
+def naive_utc(t: datetime) -> datetime:
+    """Given a datetime, return it as records hold epochs: naive, in UTC."""
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC).replace(tzinfo=None)
+    return t
 
 
 @dataclass(frozen=True)
