@@ -19,20 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from reference import REPO, shared_data
+
 from accord.formats.tle import load_tle
 from accord.services.ingest import ingest_file
 from accord.services.store import init_store
 from accord.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data() -> Path:
-    env = os.environ.get("ACCORD_SHARED_DATA")
-    path = Path(env) if env else REPO.parent / "shared" / "data"
-    if not path.is_dir():
-        raise SystemExit(f"reference data not found at {path} (set ACCORD_SHARED_DATA)")
-    return path
 
 
 def main() -> None:

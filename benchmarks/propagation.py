@@ -10,25 +10,15 @@ import os
 import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
+from reference import shared_data
 
 from accord.core.frames import teme_to_gcrf, teme_to_itrf
 from accord.core.propagation import propagate
 from accord.core.time import jd_from_datetime
 from accord.formats.tle import load_tle
 from accord.services.propagation import satrec_of
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data() -> Path:
-    env = os.environ.get("ACCORD_SHARED_DATA")
-    path = Path(env) if env else REPO.parent / "shared" / "data"
-    if not path.is_dir():
-        raise SystemExit(f"reference data not found at {path} (set ACCORD_SHARED_DATA)")
-    return path
 
 
 def best(fn: object, repeat: int) -> tuple[float, float]:
