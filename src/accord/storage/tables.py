@@ -142,3 +142,52 @@ element_sets = Table(
     Index("ix_element_sets_norad_epoch", "norad_cat_id", "epoch"),
     Index("ix_element_sets_epoch", "epoch"),
 )
+
+screening_runs = Table(
+    "screening_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("window_start", DateTime, nullable=False),
+    Column("window_s", Float, nullable=False),
+    Column("volume", String(16), nullable=False),  # sphere | cara
+    Column("threshold_km", Float, nullable=False),
+    Column("step_s", Float, nullable=False),
+    Column("primaries", JSON, nullable=False),  # catalogue numbers; [] = all against all
+    Column("n_objects", Integer, nullable=False),
+    Column("n_conjunctions", Integer, nullable=False),
+    Column("timings", JSON, nullable=False),  # stage -> seconds
+    Column("status", String(16), nullable=False),
+)
+
+# The input snapshot: which element sets a run screened.
+screening_inputs = Table(
+    "screening_inputs",
+    metadata,
+    Column("run_id", Integer, ForeignKey("screening_runs.id"), primary_key=True),
+    Column("element_set_id", Integer, ForeignKey("element_sets.id"), primary_key=True),
+)
+
+conjunctions = Table(
+    "conjunctions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("screening_runs.id"), nullable=False, index=True),
+    Column("norad_cat_id_1", BigInteger, nullable=False),
+    Column("norad_cat_id_2", BigInteger, nullable=False),
+    Column("element_set_id_1", Integer, ForeignKey("element_sets.id")),
+    Column("element_set_id_2", Integer, ForeignKey("element_sets.id")),
+    Column("tca", DateTime, nullable=False),
+    Column("miss_distance_km", Float, nullable=False),
+    Column("relative_speed_km_s", Float, nullable=False),
+    Column("relative_position_rtn_km", JSON, nullable=False),
+    Column("relative_velocity_rtn_km_s", JSON, nullable=False),
+    Column("state_1_teme", JSON, nullable=False),  # [x, y, z, vx, vy, vz] km, km/s
+    Column("state_2_teme", JSON, nullable=False),
+    Column("pc", Float),
+    Column("pc_method", String(32)),
+    Column("covariance_source", String(32)),  # cdm | ephemeris | default
+    Column("hard_body_radius_m", Float),
+    Column("at_edge", Integer, nullable=False),  # 0/1: the TCA lies outside the window
+    Index("ix_conjunctions_pair_tca", "norad_cat_id_1", "norad_cat_id_2", "tca"),
+)
