@@ -11,6 +11,7 @@ from accord.cli.catalogue import catalogue, export
 from accord.cli.common import AccordGroup
 from accord.cli.ingest import ingest, init
 from accord.cli.propagate import propagate
+from accord.cli.screen import screen
 
 
 @click.group(cls=AccordGroup)
@@ -31,3 +32,4 @@ cli.add_command(ingest)
 cli.add_command(catalogue)
 cli.add_command(export)
 cli.add_command(propagate)
+cli.add_command(screen)

@@ -26,9 +26,12 @@ from sqlalchemy import (
 )
 
 from accord.storage.tables import (
+    conjunctions,
     element_sets,
     partners,
     rejections,
+    screening_inputs,
+    screening_runs,
     space_objects,
     submissions,
 )
@@ -298,3 +301,52 @@ def count_element_sets(conn: Connection) -> int:
 def count_objects(conn: Connection) -> int:
     """Return how many objects have at least one element set or metadata row."""
     return int(conn.execute(select(func.count()).select_from(space_objects)).scalar_one())
+
+
+# -- screening -----------------------------------------------------------------------------
+
+
+def add_screening_run(conn: Connection, **values: Any) -> int:
+    """Insert a screening run and return its id."""
+    result = conn.execute(insert(screening_runs).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def add_screening_inputs(conn: Connection, run_id: int, element_set_ids: Sequence[int]) -> None:
+    """Record which element sets a run screened (its input snapshot)."""
+    _bulk_insert(
+        conn,
+        screening_inputs,
+        [{"run_id": run_id, "element_set_id": k} for k in element_set_ids],
+    )
+
+
+def add_conjunctions(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert a run's conjunctions."""
+    _bulk_insert(conn, conjunctions, rows)
+
+
+def screening_run(conn: Connection, run_id: int) -> Row[Any] | None:
+    """Return one screening run, or None."""
+    return conn.execute(select(screening_runs).where(screening_runs.c.id == run_id)).first()
+
+
+def conjunctions_of(conn: Connection, run_id: int) -> list[Row[Any]]:
+    """Return a run's conjunctions by TCA."""
+    return list(
+        conn.execute(
+            select(conjunctions)
+            .where(conjunctions.c.run_id == run_id)
+            .order_by(conjunctions.c.tca, conjunctions.c.id)
+        )
+    )
+
+
+def screening_input_ids(conn: Connection, run_id: int) -> list[int]:
+    """Return the element-set ids a run screened."""
+    c = screening_inputs.c
+    return list(
+        conn.execute(
+            select(c.element_set_id).where(c.run_id == run_id).order_by(c.element_set_id)
+        ).scalars()
+    )

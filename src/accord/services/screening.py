@@ -1,0 +1,263 @@
+"""Screening runs: the catalogue (or given files) screened for conjunctions, stored."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accord.core.screening import DEFAULT_STEP_S, Conjunctions, Sgp4Ensemble, screen
+from accord.core.time import jd_from_datetime
+from accord.errors import InvalidRequestError
+from accord.formats.detect import detect_format, load
+from accord.formats.records import ElementSet
+from accord.services.catalogue import current_catalogue
+from accord.services.ingest import decode_submission
+from accord.services.propagation import SGP4_THEORIES, satrec_of
+from accord.services.store import Store, utcnow
+from accord.storage import repositories as repo
+
+Progress = Callable[[int, int], None]
+DEFAULT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Conjunction:
+    """One close approach, in the units and names the API and CLI show."""
+
+    object1: int
+    object2: int
+    object1_name: str | None
+    object2_name: str | None
+    tca: datetime
+    miss_distance_km: float
+    relative_speed_km_s: float
+    relative_position_rtn_km: tuple[float, float, float]
+    relative_velocity_rtn_km_s: tuple[float, float, float]
+    state1_teme: tuple[float, ...]
+    state2_teme: tuple[float, ...]
+    at_edge: bool
+    pc: float | None = None
+    pc_method: str | None = None
+    covariance_source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-ready data (TCA in ISO 8601 UTC to the microsecond)."""
+        return {
+            "object1": self.object1,
+            "object2": self.object2,
+            "object1_name": self.object1_name,
+            "object2_name": self.object2_name,
+            "tca": self.tca.isoformat(timespec="microseconds") + "Z",
+            "miss_distance_km": self.miss_distance_km,
+            "relative_speed_km_s": self.relative_speed_km_s,
+            "relative_position_rtn_km": list(self.relative_position_rtn_km),
+            "relative_velocity_rtn_km_s": list(self.relative_velocity_rtn_km_s),
+            "state1_teme": list(self.state1_teme),
+            "state2_teme": list(self.state2_teme),
+            "at_edge": self.at_edge,
+            "pc": self.pc,
+            "pc_method": self.pc_method,
+            "covariance_source": self.covariance_source,
+        }
+
+
+@dataclass
+class ScreeningResult:
+    """A screening run: its parameters, timings and conjunctions (by TCA)."""
+
+    start: datetime
+    window_s: float
+    threshold_km: float
+    step_s: float
+    n_objects: int
+    primaries: list[int]
+    conjunctions: list[Conjunction]
+    timings: dict[str, float] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    run_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-ready data."""
+        return {
+            "run_id": self.run_id,
+            "start": self.start.isoformat() + "Z",
+            "window_s": self.window_s,
+            "threshold_km": self.threshold_km,
+            "step_s": self.step_s,
+            "n_objects": self.n_objects,
+            "primaries": self.primaries,
+            "timings_s": self.timings,
+            "skipped": self.skipped,
+            "conjunctions": [c.to_dict() for c in self.conjunctions],
+        }
+
+
+def _screenable(records: Sequence[ElementSet]) -> tuple[list[ElementSet], list[str]]:
+    """Keep SGP4 element sets, one per object (the latest epoch); say why others go."""
+    latest: dict[int, ElementSet] = {}
+    skipped = []
+    for es in records:
+        if es.mean_element_theory not in SGP4_THEORIES:
+            skipped.append(f"{es.norad_cat_id}: mean element theory {es.mean_element_theory}")
+            continue
+        old = latest.get(es.norad_cat_id)
+        if old is None or es.epoch > old.epoch:
+            latest[es.norad_cat_id] = es
+    return [latest[k] for k in sorted(latest)], skipped
+
+
+def screen_element_sets(
+    records: Sequence[ElementSet],
+    *,
+    start: datetime | None = None,
+    window: timedelta = DEFAULT_WINDOW,
+    threshold_km: float = 5.0,
+    primaries: Sequence[int] | None = None,
+    step_s: float = DEFAULT_STEP_S,
+    progress: Progress | None = None,
+) -> ScreeningResult:
+    """Screen element sets against each other (or ``primaries`` against all).
+
+    ``start`` defaults to the latest epoch among the element sets: the window begins where
+    the freshest data does.
+    """
+    if threshold_km <= 0 or window.total_seconds() <= 0 or step_s <= 0:
+        raise InvalidRequestError("threshold, window and step must be positive")
+    usable, skipped = _screenable(records)
+    if len(usable) < 2:
+        raise InvalidRequestError(f"{len(usable)} screenable element sets: at least 2 needed")
+    start = start or max(es.epoch for es in usable)
+    index = {es.norad_cat_id: k for k, es in enumerate(usable)}
+    primary_index = None
+    if primaries:
+        missing = sorted(set(primaries) - set(index))
+        if missing:
+            raise InvalidRequestError(f"primaries not in the input: {missing}")
+        primary_index = np.array([index[p] for p in primaries], dtype=np.int64)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ensemble = Sgp4Ensemble([satrec_of(es) for es in usable], *jd_from_datetime(start))
+    timings["initialise"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    found = screen(
+        ensemble,
+        window.total_seconds(),
+        threshold_km=threshold_km,
+        step_s=step_s,
+        primaries=primary_index,
+        progress=progress,
+    )
+    timings["screen"] = time.perf_counter() - t0
+    return ScreeningResult(
+        start=start,
+        window_s=window.total_seconds(),
+        threshold_km=threshold_km,
+        step_s=step_s,
+        n_objects=len(usable),
+        primaries=list(primaries or []),
+        conjunctions=_conjunctions(found, usable, start),
+        timings=timings,
+        skipped=skipped,
+    )
+
+
+def _conjunctions(
+    found: Conjunctions, usable: Sequence[ElementSet], start: datetime
+) -> list[Conjunction]:
+    rel_r, rel_v = found.relative_rtn()
+    out = []
+    for k in range(len(found)):
+        a, b = usable[int(found.i[k])], usable[int(found.j[k])]
+        out.append(
+            Conjunction(
+                object1=a.norad_cat_id,
+                object2=b.norad_cat_id,
+                object1_name=a.object_name,
+                object2_name=b.object_name,
+                tca=start + timedelta(microseconds=round(float(found.tca_s[k]) * 1e6)),
+                miss_distance_km=float(found.miss_km[k]),
+                relative_speed_km_s=float(found.relative_speed_km_s[k]),
+                relative_position_rtn_km=_triple(rel_r[k]),
+                relative_velocity_rtn_km_s=_triple(rel_v[k]),
+                state1_teme=tuple(float(x) for x in (*found.r1_km[k], *found.v1_km_s[k])),
+                state2_teme=tuple(float(x) for x in (*found.r2_km[k], *found.v2_km_s[k])),
+                at_edge=bool(found.at_edge[k]),
+            )
+        )
+    return out
+
+
+def _triple(x: np.ndarray) -> tuple[float, float, float]:
+    return float(x[0]), float(x[1]), float(x[2])
+
+
+def screen_files(paths: Sequence[Path], **options: Any) -> ScreeningResult:
+    """Screen the element sets in files, without touching the store."""
+    records: list[ElementSet] = []
+    for path in paths:
+        text = decode_submission(path.read_bytes())
+        name = path.name.removesuffix(".gz")
+        result = load(text, detect_format(text, name))
+        records.extend(result.records)
+    return screen_element_sets(records, **options)
+
+
+def screen_catalogue(store: Store, **options: Any) -> ScreeningResult:
+    """Screen the stored catalogue (current element sets) and store the run."""
+    entries = current_catalogue(store)
+    result = screen_element_sets([e.elements for e in entries], **options)
+    ids = {e.elements.norad_cat_id: e.element_set_id for e in entries}
+    result.run_id = _store_run(store, result, ids)
+    return result
+
+
+def _store_run(store: Store, result: ScreeningResult, ids: dict[int, int]) -> int:
+    """Store a run, its input snapshot and its conjunctions in one transaction."""
+    with store.engine.begin() as conn:
+        run_id = repo.add_screening_run(
+            conn,
+            created_at=utcnow(),
+            window_start=result.start,
+            window_s=result.window_s,
+            volume="sphere",
+            threshold_km=result.threshold_km,
+            step_s=result.step_s,
+            primaries=result.primaries,
+            n_objects=result.n_objects,
+            n_conjunctions=len(result.conjunctions),
+            timings=result.timings,
+            status="complete",
+        )
+        repo.add_screening_inputs(conn, run_id, sorted(ids.values()))
+        repo.add_conjunctions(
+            conn,
+            [
+                {
+                    "run_id": run_id,
+                    "norad_cat_id_1": c.object1,
+                    "norad_cat_id_2": c.object2,
+                    "element_set_id_1": ids.get(c.object1),
+                    "element_set_id_2": ids.get(c.object2),
+                    "tca": c.tca,
+                    "miss_distance_km": c.miss_distance_km,
+                    "relative_speed_km_s": c.relative_speed_km_s,
+                    "relative_position_rtn_km": list(c.relative_position_rtn_km),
+                    "relative_velocity_rtn_km_s": list(c.relative_velocity_rtn_km_s),
+                    "state_1_teme": list(c.state1_teme),
+                    "state_2_teme": list(c.state2_teme),
+                    "pc": c.pc,
+                    "pc_method": c.pc_method,
+                    "covariance_source": c.covariance_source,
+                    "hard_body_radius_m": None,
+                    "at_edge": int(c.at_edge),
+                }
+                for c in result.conjunctions
+            ],
+        )
+    return run_id
