@@ -140,3 +140,20 @@ def test_every_setting_is_documented() -> None:
     doc = (REPO / "docs" / "settings.md").read_text()
     for name in Settings.model_fields:
         assert f"ACCORD_{name.upper()}" in doc, f"ACCORD_{name.upper()} not in docs/settings.md"
+
+
+def test_screen_json(home: Path) -> None:
+    result = run(home, "screen", "--window", "6h", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["n_objects"] == 378 and data["conjunctions"]
+    first = data["conjunctions"][0]
+    for key in ("object1", "object2", "tca", "miss_distance_km", "relative_speed_km_s", "pc",
+                "pc_method"):  # fmt: skip
+        assert key in first
+    assert first["tca"].endswith("Z") and "." in first["tca"]
+    files = run(home, "screen", "--input", str(DEMO_DIR / "celestrak_active_2026-03-04_sample.txt"),
+                "--window", "6h", "--json")  # fmt: skip
+    assert json.loads(files.output)["conjunctions"] == data["conjunctions"]
+    bad = run(home, "screen", "--window", "7 weeks")
+    assert bad.exit_code == 2 and "expected a number and a unit" in bad.output
