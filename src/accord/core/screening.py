@@ -218,17 +218,39 @@ def _candidate_pairs(
     if len(index) < 2:
         return np.empty((0, 2), dtype=np.int64)
     rho = speed[index] * step_s / 2 + (threshold_km + curvature_bound_km(step_s)) / 2
-    tree = cKDTree(r[index])
-    pairs = tree.query_pairs(2 * rho.max(), output_type="ndarray")
+    pairs = _pairs_within(r[index], rho)
     if len(pairs) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    a, b = pairs[:, 0], pairs[:, 1]
-    d = np.linalg.norm(r[index[a]] - r[index[b]], axis=1)
-    keep = d <= rho[a] + rho[b]
-    out = np.sort(index[pairs[keep]], axis=1).astype(np.int64)
+    out = np.sort(index[pairs], axis=1).astype(np.int64)
     if is_primary is not None:
         out = out[is_primary[out[:, 0]] | is_primary[out[:, 1]]]
     return out
+
+
+def _pairs_within(points: FloatArray, rho: FloatArray) -> IntArray:
+    """Return the pairs ``(a, b)`` with ``|p_a - p_b| <= rho_a + rho_b``.
+
+    One k-d tree query at twice the 99.9th-percentile radius serves nearly every object;
+    the few faster objects (eccentric orbits near perigee) are queried with their own
+    radius, so that one of them cannot inflate every other object's query.
+    """
+    tree = cKDTree(points)
+    cut = float(np.quantile(rho, 0.999))
+    pairs = tree.query_pairs(2 * cut, output_type="ndarray").astype(np.int64)
+    fast = np.flatnonzero(rho > cut)
+    if len(fast):
+        found = tree.query_ball_point(points[fast], rho[fast] + rho.max())
+        a = np.repeat(fast, [len(f) for f in found])
+        b = np.fromiter((x for f in found for x in f), dtype=np.int64, count=len(a))
+        d = np.linalg.norm(points[a] - points[b], axis=1)
+        # Not already found by the first query, and each fast-fast pair once.
+        new = (d > 2 * cut) & ((rho[b] <= cut) | (a < b))
+        pairs = np.concatenate([pairs, np.column_stack([a[new], b[new]])])
+    if len(pairs) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = np.linalg.norm(points[a] - points[b], axis=1) <= rho[a] + rho[b]
+    return pairs[keep]
 
 
 def _straight_line_distance(dr: FloatArray, dv: FloatArray, half: float) -> FloatArray:
