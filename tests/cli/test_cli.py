@@ -157,3 +157,20 @@ def test_screen_json(home: Path) -> None:
     assert json.loads(files.output)["conjunctions"] == data["conjunctions"]
     bad = run(home, "screen", "--window", "7 weeks")
     assert bad.exit_code == 2 and "expected a number and a unit" in bad.output
+
+
+def test_cdm_show_and_validate(shared_data: Path, tmp_path: Path) -> None:
+    real = shared_data / "ccsds" / "orekit" / "cdm" / "ION_SCV8_vs_STARLINK_1233.txt"
+    shown = CliRunner().invoke(cli, ["cdm", "show", str(real), "--json"])
+    assert shown.exit_code == 0, shown.output
+    (message,) = json.loads(shown.output)
+    assert message["tca"] == "2023-07-05T20:31:15.893000Z"
+    assert message["object1"]["object_designator"] == "55051"
+    assert message["collision_probability_method"] == "FOSTER-1992"
+    ok = CliRunner().invoke(cli, ["cdm", "validate", str(real), "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.output)["valid"] is True
+    bad = shared_data / "ccsds" / "orekit" / "cdm" / "CDM-wrong-key-word.txt"
+    refused = CliRunner().invoke(cli, ["cdm", "validate", str(bad), "--json"])
+    assert refused.exit_code == 1
+    (error,) = json.loads(refused.output)["errors"]
+    assert error["line"] == 6 and "WRONG_KEYWORD" in error["reason"]

@@ -8,6 +8,7 @@ import click
 
 from accord import __version__
 from accord.cli.catalogue import catalogue, export
+from accord.cli.cdm import cdm
 from accord.cli.common import AccordGroup
 from accord.cli.ingest import ingest, init
 from accord.cli.propagate import propagate
@@ -33,3 +34,4 @@ cli.add_command(catalogue)
 cli.add_command(export)
 cli.add_command(propagate)
 cli.add_command(screen)
+cli.add_command(cdm)
