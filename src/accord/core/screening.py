@@ -44,6 +44,9 @@ EARTH_RADIUS_KM = 6_378.137
 # Bound on one object's acceleration: central gravity at the Earth's equatorial radius, with
 # 10 % for J2 (0.1 %), higher harmonics, drag and third bodies (all far smaller).
 ACCELERATION_BOUND_KM_S2 = 1.1 * MU_KM3_S2 / EARTH_RADIUS_KM**2
+# SGP4's velocity is not exactly the derivative of its position: about 2e-5 km/s for LEO,
+# up to 0.03 km/s for decaying objects with old elements; the sieve allows this much.
+VELOCITY_CONSISTENCY_KM_S = 0.05
 TCA_TOLERANCE_S = 1e-6
 DEFAULT_STEP_S = 60.0
 
@@ -163,9 +166,11 @@ def rtn_matrices(r_km: FloatArray, v_km_s: FloatArray) -> FloatArray:
 
 def curvature_bound_km(step_s: float) -> float:
     """Return the bound on the relative motion's departure from a straight line over half a
-    step: ``|d(t) - d(t_k) - dv_k (t - t_k)| <= a_rel (h/2)^2 / 2`` with ``a_rel = 2 a_max``.
+    step: ``|d(t) - d(t_k) - dv_k (t - t_k)| <= a_rel (h/2)^2 / 2 + 2 e_v h/2``, with
+    ``a_rel = 2 a_max`` and ``e_v`` the bound on the error of each reported velocity.
     """
-    return 2.0 * ACCELERATION_BOUND_KM_S2 * (step_s / 2.0) ** 2 / 2.0
+    half = step_s / 2.0
+    return 2.0 * ACCELERATION_BOUND_KM_S2 * half**2 / 2.0 + 2.0 * VELOCITY_CONSISTENCY_KM_S * half
 
 
 def screen(

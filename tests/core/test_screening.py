@@ -1,0 +1,82 @@
+"""Screening against the independent brute-force reference (tests/screening_reference.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sgp4.api import Satrec
+
+from accord.core.screening import Sgp4Ensemble, rtn_matrices, screen
+from tests.screening_reference import ReferenceEncounter, brute_force_conjunctions, catalogue_sample
+
+ONE_MILLISECOND = 1e-3
+ONE_METRE_KM = 1e-3
+SIX_HOURS = 6 * 3600.0
+
+
+@pytest.fixture(scope="module")
+def sample(shared_data: Path) -> tuple[list[Satrec], float, float]:
+    """2,000 objects of the densest altitude band of the 2023-10-09 catalogue."""
+    return catalogue_sample(shared_data / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt",
+                            2000)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reference(sample: tuple[list[Satrec], float, float]) -> list[ReferenceEncounter]:
+    sats, jd, fr = sample
+    return brute_force_conjunctions(sats, jd, fr, SIX_HOURS)
+
+
+@pytest.mark.slow
+def test_every_reference_encounter_is_found(
+    sample: tuple[list[Satrec], float, float], reference: list[ReferenceEncounter]
+) -> None:
+    sats, jd, fr = sample
+    found = screen(Sgp4Ensemble(sats, jd, fr), SIX_HOURS, threshold_km=5.0)
+    assert len(reference) > 100  # the sample is dense: hundreds of encounters in 6 h
+    ours = {}
+    for k in range(len(found)):
+        ours.setdefault((int(found.i[k]), int(found.j[k])), []).append(k)
+    for enc in reference:
+        candidates = ours.get((enc.i, enc.j), [])
+        assert candidates, f"missed {enc}"
+        k = min(candidates, key=lambda c: abs(found.tca_s[c] - enc.tca_s))
+        assert abs(found.tca_s[k] - enc.tca_s) < ONE_MILLISECOND, enc
+        assert abs(found.miss_km[k] - enc.miss_km) < ONE_METRE_KM, enc
+        assert abs(found.relative_speed_km_s[k] - enc.rel_speed_km_s) < 1e-6
+    # Nothing found that the reference does not know (same count, misses all below D).
+    assert len(found) == len(reference)
+    assert np.all(found.miss_km < 5.0)
+
+
+def test_steps_give_the_same_conjunctions(sample: tuple[list[Satrec], float, float]) -> None:
+    sats, jd, fr = sample
+    ensemble = Sgp4Ensemble(sats[:600], jd, fr)
+    a = screen(ensemble, 3600.0, step_s=60.0)
+    b = screen(ensemble, 3600.0, step_s=17.0)
+    assert len(a) == len(b) > 0
+    assert np.array_equal(a.i, b.i) and np.array_equal(a.j, b.j)
+    assert np.abs(a.tca_s - b.tca_s).max() < 1e-6
+    assert np.abs(a.miss_km - b.miss_km).max() < 1e-9
+
+
+def test_primaries_against_all(sample: tuple[list[Satrec], float, float]) -> None:
+    sats, jd, fr = sample
+    ensemble = Sgp4Ensemble(sats[:600], jd, fr)
+    everything = screen(ensemble, 3600.0)
+    primary = int(everything.i[0])
+    only = screen(ensemble, 3600.0, primaries=np.array([primary]))
+    expected = (everything.i == primary) | (everything.j == primary)
+    assert np.array_equal(only.tca_s, everything.tca_s[expected])
+
+
+def test_relative_rtn_frame() -> None:
+    r = np.array([[7000.0, 0.0, 0.0]])
+    v = np.array([[0.0, 7.5, 0.0]])
+    rot = rtn_matrices(r, v)
+    assert np.allclose(rot[0], np.eye(3))  # R along x, T along y, N along z
+    r2 = np.array([[0.0, 0.0, 7000.0]])
+    v2 = np.array([[7.5, 0.0, 0.0]])
+    assert np.allclose(rtn_matrices(r2, v2)[0], [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
