@@ -174,3 +174,14 @@ def test_cdm_show_and_validate(shared_data: Path, tmp_path: Path) -> None:
     assert refused.exit_code == 1
     (error,) = json.loads(refused.output)["errors"]
     assert error["line"] == 6 and "WRONG_KEYWORD" in error["reason"]
+
+
+def test_pc_command(shared_data: Path) -> None:
+    real = shared_data / "ccsds" / "orekit" / "cdm" / "ION_SCV8_vs_STARLINK_1233.txt"
+    result = CliRunner().invoke(cli, ["pc", str(real), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["method"] == "foster" and data["hbr_m"] == 5.0 and 1e-4 < data["pc"] < 3e-3
+    square = json.loads(CliRunner().invoke(cli, ["pc", str(real), "--shape", "square",
+                                                 "--hbr-m", "5", "--json"]).output)  # fmt: skip
+    assert square["pc"] > data["pc"]  # the square holds the circle

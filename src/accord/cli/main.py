@@ -11,6 +11,7 @@ from accord.cli.catalogue import catalogue, export
 from accord.cli.cdm import cdm
 from accord.cli.common import AccordGroup
 from accord.cli.ingest import ingest, init
+from accord.cli.pc import pc
 from accord.cli.propagate import propagate
 from accord.cli.screen import screen
 
@@ -35,3 +36,4 @@ cli.add_command(export)
 cli.add_command(propagate)
 cli.add_command(screen)
 cli.add_command(cdm)
+cli.add_command(pc)

@@ -83,14 +83,16 @@ def screen(
     if as_json:
         echo_json(result.to_dict())
         return
-    rows = sorted(result.conjunctions, key=lambda c: c.miss_distance_km)[:limit]
+    # Riskiest first: highest Pc, then closest.
+    rows = sorted(result.conjunctions, key=lambda c: (-(c.pc or 0.0), c.miss_distance_km))
+    rows = rows[:limit]
     table = Table(
         title=f"{len(result.conjunctions)} conjunctions under {threshold_km:g} km among "
         f"{result.n_objects} objects, {result.start.isoformat(timespec='seconds')} + "
-        f"{result.window_s / 86400:g} d (closest first)"
+        f"{result.window_s / 86400:g} d (riskiest first)"
     )
-    for col in ("object 1", "object 2", "TCA (UTC)", "miss km", "speed km/s"):
-        table.add_column(col, justify="right" if "km" in col else "left")
+    for col in ("object 1", "object 2", "TCA (UTC)", "miss km", "speed km/s", "Pc"):
+        table.add_column(col, justify="right" if col in ("miss km", "speed km/s", "Pc") else "left")
     for c in rows:
         table.add_row(
             f"{c.object1} {c.object1_name or ''}".strip(),
@@ -98,7 +100,9 @@ def screen(
             c.tca.isoformat(sep=" ", timespec="milliseconds"),
             f"{c.miss_distance_km:.3f}",
             f"{c.relative_speed_km_s:.3f}",
+            "" if c.pc is None else f"{c.pc:.2e}",
         )
     console.print(table)
+    console.print("Pc: Foster, default element-set covariances, 5 m combined hard-body radius")
     console.print(f"screened in {sum(result.timings.values()):.1f} s"
                   + (f"; run {result.run_id} stored" if result.run_id else ""))  # fmt: skip

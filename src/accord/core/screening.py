@@ -34,6 +34,8 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from sgp4.api import Satrec, SatrecArray
 
+from accord.core.encounter import rtn_to_inertial
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -153,15 +155,9 @@ class Conjunctions:
 
 
 def rtn_matrices(r_km: FloatArray, v_km_s: FloatArray) -> FloatArray:
-    """Given states ``(n, 3)``, return ``(n, 3, 3)`` rotations from their frame to RTN.
-
-    Rows: R = r/|r|, N = r x v/|r x v|, T = N x R (CCSDS 508.0-B-1 section 2.2.5).
-    """
-    radial = r_km / np.linalg.norm(r_km, axis=-1, keepdims=True)
-    h = np.cross(r_km, v_km_s)
-    normal = h / np.linalg.norm(h, axis=-1, keepdims=True)
-    transverse = np.cross(normal, radial)
-    return np.stack([radial, transverse, normal], axis=-2)
+    """Given states ``(n, 3)``, return ``(n, 3, 3)`` rotations from their frame to RTN
+    (rows R, T, N: the transpose of :func:`accord.core.encounter.rtn_to_inertial`)."""
+    return np.swapaxes(rtn_to_inertial(r_km, v_km_s), -1, -2)
 
 
 def curvature_bound_km(step_s: float) -> float:

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.pc import PcMethod, probability_of_collision
 from accord.core.screening import DEFAULT_STEP_S, Conjunctions, Sgp4Ensemble, screen
 from accord.core.time import jd_from_datetime
 from accord.errors import InvalidRequestError
 from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet
 from accord.services.catalogue import current_catalogue
+from accord.services.collision import DEFAULT_HBR_M, default_covariances_km2
 from accord.services.ingest import decode_submission
 from accord.services.propagation import SGP4_THEORIES, satrec_of
 from accord.services.store import Store, utcnow
@@ -167,10 +169,30 @@ def screen_element_sets(
     )
 
 
+def _pc_with_default_covariance(
+    found: Conjunctions, usable: Sequence[ElementSet], tca: Sequence[datetime]
+) -> np.ndarray:
+    """Foster Pc of each conjunction with the default element-set covariances and the
+    default combined hard-body radius (flagged as such in the results)."""
+    if not len(found):
+        return np.empty(0)
+    first = [usable[int(k)] for k in found.i]
+    second = [usable[int(k)] for k in found.j]
+    cov1 = default_covariances_km2(first, tca, found.r1_km, found.v1_km_s)
+    cov2 = default_covariances_km2(second, tca, found.r2_km, found.v2_km_s)
+    result = probability_of_collision(
+        found.r1_km, found.v1_km_s, cov1, found.r2_km, found.v2_km_s, cov2,
+        DEFAULT_HBR_M / 1000.0, PcMethod.FOSTER,
+    )  # fmt: skip
+    return np.atleast_1d(result.pc)
+
+
 def _conjunctions(
     found: Conjunctions, usable: Sequence[ElementSet], start: datetime
 ) -> list[Conjunction]:
     rel_r, rel_v = found.relative_rtn()
+    tcas = [start + timedelta(microseconds=round(float(t) * 1e6)) for t in found.tca_s]
+    pc = _pc_with_default_covariance(found, usable, tcas)
     out = []
     for k in range(len(found)):
         a, b = usable[int(found.i[k])], usable[int(found.j[k])]
@@ -180,7 +202,7 @@ def _conjunctions(
                 object2=b.norad_cat_id,
                 object1_name=a.object_name,
                 object2_name=b.object_name,
-                tca=start + timedelta(microseconds=round(float(found.tca_s[k]) * 1e6)),
+                tca=tcas[k],
                 miss_distance_km=float(found.miss_km[k]),
                 relative_speed_km_s=float(found.relative_speed_km_s[k]),
                 relative_position_rtn_km=_triple(rel_r[k]),
@@ -188,6 +210,9 @@ def _conjunctions(
                 state1_teme=tuple(float(x) for x in (*found.r1_km[k], *found.v1_km_s[k])),
                 state2_teme=tuple(float(x) for x in (*found.r2_km[k], *found.v2_km_s[k])),
                 at_edge=bool(found.at_edge[k]),
+                pc=float(pc[k]) if np.isfinite(pc[k]) else None,
+                pc_method=PcMethod.FOSTER.ccsds_name,
+                covariance_source="default",
             )
         )
     return out
@@ -254,7 +279,7 @@ def _store_run(store: Store, result: ScreeningResult, ids: dict[int, int]) -> in
                     "pc": c.pc,
                     "pc_method": c.pc_method,
                     "covariance_source": c.covariance_source,
-                    "hard_body_radius_m": None,
+                    "hard_body_radius_m": DEFAULT_HBR_M if c.pc is not None else None,
                     "at_edge": int(c.at_edge),
                 }
                 for c in result.conjunctions
