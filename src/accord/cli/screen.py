@@ -11,6 +11,7 @@ from rich.table import Table
 
 from accord.cli.common import console, echo_json, opened_store, progress_bar
 from accord.core.screening import DEFAULT_STEP_S
+from accord.services.cdm import conjunction_cdms, write_cdms
 from accord.services.screening import DEFAULT_WINDOW, screen_catalogue, screen_files
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
@@ -53,6 +54,9 @@ def _primaries(text: str | None) -> list[int] | None:
               show_default=True, help="Sampling step in seconds.")  # fmt: skip
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Rows in the table.")  # fmt: skip
+@click.option("--cdm-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one CCSDS CDM per conjunction into this directory.")  # fmt: skip
+@click.option("--cdm-format", type=click.Choice(["kvn", "xml"]), default="kvn", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
 @click.pass_context
 def screen(
@@ -64,6 +68,8 @@ def screen(
     primaries: str | None,
     step: float,
     limit: int,
+    cdm_dir: Path | None,
+    cdm_format: str,
     as_json: bool,
 ) -> None:
     """Screen the catalogue (or --input files) for conjunctions."""
@@ -80,8 +86,11 @@ def screen(
         else:
             with opened_store(ctx) as store:
                 result = screen_catalogue(store, progress=update, **options)
+    written = []
+    if cdm_dir is not None:
+        written = write_cdms(conjunction_cdms(result), cdm_dir, cdm_format)
     if as_json:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), "cdm_files": [str(p) for p in written]})
         return
     # Riskiest first: highest Pc, then closest.
     rows = sorted(result.conjunctions, key=lambda c: (-(c.pc or 0.0), c.miss_distance_km))
@@ -104,5 +113,7 @@ def screen(
         )
     console.print(table)
     console.print("Pc: Foster, default element-set covariances, 5 m combined hard-body radius")
+    if written:
+        console.print(f"{len(written)} CDMs written to {cdm_dir}")
     console.print(f"screened in {sum(result.timings.values()):.1f} s"
                   + (f"; run {result.run_id} stored" if result.run_id else ""))  # fmt: skip

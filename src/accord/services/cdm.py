@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from accord.formats.cdm import Cdm, CdmObject, load_cdm
-from accord.formats.records import ParseResult
+import numpy as np
+
+from accord.core.covariance import default_covariance_rtn_km2, orbit_regime
+from accord.core.frames import teme_to_gcrf
+from accord.core.time import jd_from_datetime
+from accord.errors import InvalidRequestError
+from accord.formats.cdm import Cdm, CdmObject, dump_cdm_kvn, dump_cdm_xml, load_cdm
+from accord.formats.records import ElementSet, ParseResult
+from accord.services.collision import perigee_apogee_km
 from accord.services.ingest import decode_submission
+from accord.services.screening import ScreeningResult
+from accord.services.store import utcnow
 
 
 @dataclass(frozen=True)
@@ -60,3 +71,107 @@ def cdm_summary(cdm: Cdm) -> dict[str, Any]:
         "object1": _object_summary(cdm.object1),
         "object2": _object_summary(cdm.object2),
     }
+
+
+# -- issuing CDMs for screened conjunctions -----------------------------------------------
+
+ORIGINATOR = "ACCORD"
+
+
+def _lower_triangle(cov: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(cov[i, j]) for j in range(i + 1)) for i in range(6))
+
+
+def _cdm_object(
+    es: ElementSet, r_gcrf: np.ndarray, v_gcrf: np.ndarray, cov_rtn_km2: np.ndarray
+) -> CdmObject:
+    """One object's CDM part: GCRF state at TCA and the default RTN covariance (SI units).
+
+    Velocity variances are the position variances times the mean motion squared (the
+    scale on which position and velocity errors of an orbit trade), flagged DEFAULT.
+    """
+    n_rad_s = es.mean_motion * 2 * np.pi / 86_400.0
+    cov = np.zeros((6, 6))
+    cov[:3, :3] = cov_rtn_km2 * 1e6
+    cov[3:, 3:] = cov_rtn_km2 * 1e6 * n_rad_s**2
+    return CdmObject(
+        object_designator=str(es.norad_cat_id),
+        catalog_name="SATCAT",
+        object_name=es.object_name or "UNKNOWN",
+        international_designator=es.object_id or "UNKNOWN",
+        ephemeris_name="NONE",
+        covariance_method="DEFAULT",
+        maneuverable="N/A",
+        ref_frame="GCRF",
+        r_km=(float(r_gcrf[0]), float(r_gcrf[1]), float(r_gcrf[2])),
+        v_km_s=(float(v_gcrf[0]), float(v_gcrf[1]), float(v_gcrf[2])),
+        cov_rtn_si=_lower_triangle(cov),
+    )
+
+
+def conjunction_cdms(result: ScreeningResult, created: datetime | None = None) -> list[Cdm]:
+    """Return one CCSDS CDM (508.0-B-1) per conjunction of a screening run.
+
+    States are rotated from TEME into the GCRF at TCA; the covariance is the default one
+    the Pc used (COVARIANCE_METHOD = DEFAULT); the screening volume is the sphere of the run
+    (an RTN ellipsoid with equal axes).
+    """
+    created = created or utcnow()
+    out = []
+    for k, c in enumerate(result.conjunctions):
+        es1, es2 = result.elements[c.object1], result.elements[c.object2]
+        jd, fr = jd_from_datetime(c.tca)
+        s1, s2 = np.array(c.state1_teme), np.array(c.state2_teme)
+        r, v = teme_to_gcrf(np.stack([s1[:3], s2[:3]]), np.stack([s1[3:], s2[3:]]), jd, fr)
+        cov = default_covariance_rtn_km2(
+            [_regime(es1), _regime(es2)],
+            [(c.tca - es.epoch).total_seconds() / 86_400.0 for es in (es1, es2)],
+        )
+        threshold_m = result.threshold_km * 1000.0
+        out.append(
+            Cdm(
+                creation_date=created,
+                originator=ORIGINATOR,
+                message_id=f"ACCORD-{result.run_id or 0}-{k + 1}-{es1.norad_cat_id}-"
+                f"{es2.norad_cat_id}",
+                tca=c.tca,
+                miss_distance_m=c.miss_distance_km * 1000.0,
+                relative_speed_m_s=c.relative_speed_km_s * 1000.0,
+                relative_position_rtn_m=_scaled(c.relative_position_rtn_km),
+                relative_velocity_rtn_m_s=_scaled(c.relative_velocity_rtn_km_s),
+                start_screen_period=result.start,
+                stop_screen_period=result.start + timedelta(seconds=result.window_s),
+                screen_volume_frame="RTN",
+                screen_volume_shape="ELLIPSOID",
+                screen_volume_x_m=threshold_m,
+                screen_volume_y_m=threshold_m,
+                screen_volume_z_m=threshold_m,
+                collision_probability=c.pc,
+                collision_probability_method=c.pc_method if c.pc is not None else None,
+                object1=_cdm_object(es1, r[0], v[0], cov[0]),
+                object2=_cdm_object(es2, r[1], v[1], cov[1]),
+            )
+        )
+    return out
+
+
+def _scaled(km: Sequence[float]) -> tuple[float, float, float]:
+    return (km[0] * 1000.0, km[1] * 1000.0, km[2] * 1000.0)
+
+
+def _regime(es: ElementSet) -> str:
+    hp, ha = perigee_apogee_km(es)
+    return str(orbit_regime(hp, ha))
+
+
+def write_cdms(cdms: Sequence[Cdm], directory: Path, fmt: str = "kvn") -> list[Path]:
+    """Write each CDM to its own file in ``directory`` (created if missing)."""
+    if fmt not in ("kvn", "xml"):
+        raise InvalidRequestError(f"CDM format must be kvn or xml, got {fmt!r}")
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for cdm in cdms:
+        path = directory / f"{cdm.message_id}.{'txt' if fmt == 'kvn' else 'xml'}"
+        path.write_text(dump_cdm_kvn([cdm]) if fmt == "kvn" else dump_cdm_xml([cdm]))
+        paths.append(path)
+    return paths

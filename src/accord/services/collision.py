@@ -24,7 +24,9 @@ MU_KM3_S2 = 398_600.4418
 EARTH_RADIUS_KM = 6378.137
 
 
-def _perigee_apogee_km(es: ElementSet) -> tuple[float, float]:
+def perigee_apogee_km(es: ElementSet) -> tuple[float, float]:
+    """Given an element set, return its perigee and apogee altitudes (km, Kepler's third
+    law on the mean motion: a rough figure, for classifying the orbit)."""
     n = es.mean_motion * 2 * np.pi / 86_400.0
     a = (MU_KM3_S2 / n**2) ** (1 / 3)
     return a * (1 - es.eccentricity) - EARTH_RADIUS_KM, a * (1 + es.eccentricity) - EARTH_RADIUS_KM
@@ -35,7 +37,7 @@ def default_covariances_km2(
 ) -> np.ndarray:
     """Given element sets, TCAs and the states at TCA ``(n, 3)``, return the default
     position covariances ``(n, 3, 3)`` in km**2 in the states' frame."""
-    hp, ha = np.array([_perigee_apogee_km(es) for es in elements]).T.reshape(2, -1)
+    hp, ha = np.array([perigee_apogee_km(es) for es in elements]).T.reshape(2, -1)
     age = np.array(
         [(t - es.epoch).total_seconds() / 86_400.0 for es, t in zip(elements, tca, strict=True)]
     )

@@ -83,6 +83,7 @@ class ScreeningResult:
     timings: dict[str, float] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     run_id: int | None = None
+    elements: dict[int, ElementSet] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data."""
@@ -166,6 +167,7 @@ def screen_element_sets(
         conjunctions=_conjunctions(found, usable, start),
         timings=timings,
         skipped=skipped,
+        elements={es.norad_cat_id: es for es in usable},
     )
 
 
