@@ -753,7 +753,8 @@ def test_partial_failure_batch(method: PcMethod) -> None:
     hbr[4] = -0.01  # negative radius
     hbr[5] = np.inf  # certain collision
     c2[6, 0, 0] = np.inf
-    kwargs = {"n_samples": 20_000, "rng": 1} if method.value.startswith("monte") else {}
+    sampled = method in (PcMethod.MONTE_CARLO, PcMethod.MONTE_CARLO_3D)
+    kwargs = {"n_samples": 20_000, "rng": 1} if sampled else {}
     result = probability_of_collision(r1, v1, c1, r2, v2, c2, hbr, method, **kwargs)
     assert list(result.status) == [
         PcStatus.OK,
@@ -767,7 +768,10 @@ def test_partial_failure_batch(method: PcMethod) -> None:
     assert np.all(np.isnan(result.pc[1:5])) and np.isnan(result.pc[6])
     assert result.pc[5] == 1.0
     alone = probability_of_collision(*states(g, 3), g.hbr_km, method, **kwargs)
-    assert result.pc[0] == pytest.approx(alone.pc, rel=ROUNDING) or method.value.startswith("mo")
+    if sampled:  # other draws: the good row's estimate lies in the lone row's interval
+        assert alone.pc_low <= result.pc[0] <= alone.pc_high
+    else:  # the bad rows leave the good one untouched
+        assert result.pc[0] == pytest.approx(alone.pc, rel=ROUNDING)
     assert result.pc[0] > 0.0
 
 

@@ -52,10 +52,9 @@ def test_foster_and_monte_carlo_agree_on_the_real_cdm(cspoc: Cdm) -> None:
     assert pc_from_cdm(cspoc, hbr_m=DEFAULT_HBR_M).pc == foster.pc
 
 
-def test_the_cdm_pc_exceeds_the_maximum_for_its_stated_radius(cspoc: Cdm) -> None:
-    # No covariance gives more than HBR^2 / (e d^2) at miss d (small-HBR limit): CSpOC's
-    # 4.45e-3 is above that bound for 5 m at 55.8 m, so it cannot come from a 5 m circle.
-    miss_m = 55.779
-    bound = DEFAULT_HBR_M**2 / (np.e * miss_m**2)
-    assert cspoc.collision_probability is not None
-    assert cspoc.collision_probability > bound > pc_from_cdm(cspoc).pc
+def test_maximum_pc_bounds_foster_on_the_real_cdm(cspoc: Cdm) -> None:
+    # Alfano's maximum over covariance scaling (2005) is never below the Pc at the actual
+    # scaling.
+    foster = pc_from_cdm(cspoc)
+    maximum = pc_from_cdm(cspoc, PcMethod.ALFANO_MAX)
+    assert maximum.pc >= foster.pc > 0

@@ -87,8 +87,8 @@ def rtn_to_inertial(r_km: ArrayLike, v_km_s: ArrayLike) -> FloatArray:
 
     Columns are the unit vectors R (along ``r``), T (``N x R``) and N (along ``r x v``) in
     the inertial frame of the state, so ``x_inertial = M @ x_rtn``.  This is the RTN (RIC,
-    RSW) frame of a CCSDS CDM (CCSDS 508.0-B-1 section 3.5.1; Vallado, "Fundamentals of
-    Astrodynamics and Applications", 4th ed., section 3.3.3).  Units of ``r`` and ``v``
+    RSW) frame of a CCSDS CDM (CCSDS 508.0-B-1; Vallado, "Fundamentals of
+    Astrodynamics and Applications", 4th ed., section 3.3).  Units of ``r`` and ``v``
     do not matter; a zero ``r`` or ``r`` parallel to ``v`` gives NaN.
     """
     r = np.asarray(r_km, dtype=np.float64)

@@ -18,7 +18,7 @@ of both objects' radii), and differ in how the 2D integral is done:
 ``MONTE_CARLO``, ``MONTE_CARLO_3D``  sampled, with a binomial confidence interval:
     :mod:`accord.core.pc_monte_carlo`.
 
-CCSDS CDM ``COLLISION_PROBABILITY_METHOD`` names (CCSDS 508.0-B-1 section 3.5.2; the values
+CCSDS CDM ``COLLISION_PROBABILITY_METHOD`` names (CCSDS 508.0-B-1; the values
 of the SANA registry "CDM Collision Probability Methods", https://sanaregistry.org/r/cdm_cpm,
 as Orekit's ``PocMethodType`` lists them): FOSTER-1992, CHAN-1997, ALFRIEND-1999 and
 ALFANO-MAX-PROBABILITY for the first four; the registry has no Monte Carlo name, so those
@@ -150,7 +150,7 @@ def chan_circle(
     ``(pc, status)``.
 
     With ``u = HBR**2 / (sx sy)`` and ``v = (xm/sx)**2 + (ym/sy)**2`` (Chan 1997; 2008
-    eq. 4.43): ``Pc = sum_m exp(-v/2) (v/2)**m / m! * P(m + 1, u/2)``, ``P`` the regularised
+    ch. 4): ``Pc = sum_m exp(-v/2) (v/2)**m / m! * P(m + 1, u/2)``, ``P`` the regularised
     lower incomplete gamma function (``= 1 - exp(-u/2) sum_{k<=m} (u/2)**k / k!``, without
     its cancellation).  Terms run from 0 until the Poisson tail beyond them is below
     ``1e-12`` of the sum (about ``v/2 + 12 sqrt(v/2) + 25``); more than 20,000 would be

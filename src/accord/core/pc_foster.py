@@ -26,7 +26,7 @@ interval is cut into six even panels and at the sharp steps of the inner probabi
 panels gets a 16-point Gauss-Legendre rule.  That path works in logarithms
 (``scipy.special.log_ndtr``), so Pc down to 1e-300 keeps its relative accuracy; nothing
 comes back negative.  Against 30-digit mpmath integrals the largest relative error found
-is 7e-11 (``docs/pc.md``).
+is 1e-11 (``docs/pc.md``).
 """
 
 from __future__ import annotations
