@@ -31,10 +31,10 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 from sgp4.api import Satrec, SatrecArray
 
 from accord.core.encounter import rtn_to_inertial
+from accord.core.sieve import sieve_pairs, sieve_pairs_of
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -208,50 +208,38 @@ def screen(
 
 def _candidate_pairs(
     r: FloatArray,
+    v: FloatArray,
     speed: FloatArray,
     ok: NDArray[np.bool_],
     threshold_km: float,
     step_s: float,
     is_primary: NDArray[np.bool_] | None,
 ) -> IntArray:
-    """Return the ``(m, 2)`` pairs at one sample that the sieve keeps (indices, i < j)."""
+    """Return the ``(m, 2)`` pairs at one sample that pass the sieve (indices, i < j).
+
+    The compiled cell-list sieve serves nearly every object; the few whose radius exceeds
+    the 99.9th percentile (eccentric orbits near perigee, or states SGP4 returns without an
+    error code for decayed objects) are compared with every object directly, so that one of
+    them cannot inflate the grid's cells.
+    """
     index = np.flatnonzero(ok)
     if len(index) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    rho = speed[index] * step_s / 2 + (threshold_km + curvature_bound_km(step_s)) / 2
-    pairs = _pairs_within(r[index], rho)
-    if len(pairs) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    out = np.sort(index[pairs], axis=1).astype(np.int64)
+    margin = threshold_km + curvature_bound_km(step_s)
+    half = step_s / 2
+    points, velocities = r[index], v[index]
+    rho = speed[index] * half + margin / 2
+    cut = float(np.quantile(rho, 0.999))
+    normal = np.flatnonzero(rho <= cut)
+    fast = np.flatnonzero(rho > cut)
+    found = normal[sieve_pairs(points[normal], velocities[normal], rho[normal], margin, half)]
+    if len(fast):
+        extra = sieve_pairs_of(points, velocities, rho, fast, margin, half)
+        found = np.concatenate([found, extra])
+    out = np.sort(index[found], axis=1).astype(np.int64)
     if is_primary is not None:
         out = out[is_primary[out[:, 0]] | is_primary[out[:, 1]]]
     return out
-
-
-def _pairs_within(points: FloatArray, rho: FloatArray) -> IntArray:
-    """Return the pairs ``(a, b)`` with ``|p_a - p_b| <= rho_a + rho_b``.
-
-    One k-d tree query at twice the 99.9th-percentile radius serves nearly every object;
-    the few faster objects (eccentric orbits near perigee) are queried with their own
-    radius, so that one of them cannot inflate every other object's query.
-    """
-    tree = cKDTree(points)
-    cut = float(np.quantile(rho, 0.999))
-    pairs = tree.query_pairs(2 * cut, output_type="ndarray").astype(np.int64)
-    fast = np.flatnonzero(rho > cut)
-    if len(fast):
-        found = tree.query_ball_point(points[fast], rho[fast] + rho.max())
-        a = np.repeat(fast, [len(f) for f in found])
-        b = np.fromiter((x for f in found for x in f), dtype=np.int64, count=len(a))
-        d = np.linalg.norm(points[a] - points[b], axis=1)
-        # Not already found by the first query, and each fast-fast pair once.
-        new = (d > 2 * cut) & ((rho[b] <= cut) | (a < b))
-        pairs = np.concatenate([pairs, np.column_stack([a[new], b[new]])])
-    if len(pairs) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    a, b = pairs[:, 0], pairs[:, 1]
-    keep = np.linalg.norm(points[a] - points[b], axis=1) <= rho[a] + rho[b]
-    return pairs[keep]
 
 
 def _straight_line_distance(dr: FloatArray, dv: FloatArray, half: float) -> FloatArray:
@@ -278,18 +266,11 @@ def _block_brackets(
     bracket ``(t, t)`` stands for a minimum at the edge.
     """
     speed = np.linalg.norm(v, axis=-1)
-    margin = threshold_km + curvature_bound_km(step_s)
     out: list[FloatArray] = []
     n_t = len(seconds)
     for k in range(n_t):
-        pairs = _candidate_pairs(r[:, k], speed[:, k], valid[:, k], threshold_km, step_s,
-                                 is_primary)  # fmt: skip
-        if not len(pairs):
-            continue
-        i, j = pairs[:, 0], pairs[:, 1]
-        dr = r[j, k] - r[i, k]
-        dv = v[j, k] - v[i, k]
-        pairs = pairs[_straight_line_distance(dr, dv, step_s / 2) <= margin]
+        pairs = _candidate_pairs(r[:, k], v[:, k], speed[:, k], valid[:, k], threshold_km,
+                                 step_s, is_primary)  # fmt: skip
         if len(pairs):
             out.append(_brackets_around(pairs, k, r, v, valid, seconds))
     if not out:
