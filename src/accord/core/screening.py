@@ -202,7 +202,7 @@ def screen(
         )
         if progress is not None:
             progress(stop - 1, n_steps)
-    found = np.concatenate(brackets) if brackets else np.empty((0, 4))
+    found = np.concatenate(brackets) if brackets else np.empty((0, 6))
     return _refine(ensemble, _unique_brackets(found), duration_s, threshold_km)
 
 
@@ -272,39 +272,78 @@ def _block_brackets(
         pairs = _candidate_pairs(r[:, k], v[:, k], speed[:, k], valid[:, k], threshold_km,
                                  step_s, is_primary)  # fmt: skip
         if len(pairs):
-            out.append(_brackets_around(pairs, k, r, v, valid, seconds))
+            out.append(_brackets_around(pairs, k, r, v, valid, seconds, threshold_km))
     if not out:
-        return np.empty((0, 4))
+        return np.empty((0, 6))
     return np.concatenate(out)
 
 
 SUBSTEPS = 8  # Hermite sub-samples per step when looking for minima of the range
 
 
-def _hermite_range_rate(
-    d0: FloatArray, w0: FloatArray, d1: FloatArray, w1: FloatArray, h: float
-) -> FloatArray:
-    """Given relative states at both ends of a step (``(p, 3)`` each), return ``d . d'`` of
-    their cubic Hermite interpolant at ``SUBSTEPS + 1`` evenly spaced times, ``(p, m)``.
+def _hermite(
+    d0: FloatArray, w0: FloatArray, d1: FloatArray, w1: FloatArray, h: float, u: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Given relative states at both ends of a step (``(p, 3)`` each) and times ``u`` as
+    fractions of the step (``(p, m)``), return the cubic Hermite interpolant's position and
+    velocity there, ``(p, m, 3)`` each.
 
     The interpolant matches position and velocity at both ends; its error is at most
     ``h**4 max|d(4)| / 384`` (Burden & Faires, Numerical Analysis, theorem 3.9).
     """
-    u = np.linspace(0.0, 1.0, SUBSTEPS + 1)[None, :, None]
+    u = u[:, :, None]
     u2, u3 = u * u, u * u * u
+    d0, w0, d1, w1 = d0[:, None], w0[:, None], d1[:, None], w1[:, None]
     d = (
-        (2 * u3 - 3 * u2 + 1) * d0[:, None]
-        + (u3 - 2 * u2 + u) * h * w0[:, None]
-        + (-2 * u3 + 3 * u2) * d1[:, None]
-        + (u3 - u2) * h * w1[:, None]
+        (2 * u3 - 3 * u2 + 1) * d0
+        + (u3 - 2 * u2 + u) * h * w0
+        + (-2 * u3 + 3 * u2) * d1
+        + (u3 - u2) * h * w1
     )
     dd = (
-        (6 * u2 - 6 * u) * d0[:, None] / h
-        + (3 * u2 - 4 * u + 1) * w0[:, None]
-        + (-6 * u2 + 6 * u) * d1[:, None] / h
-        + (3 * u2 - 2 * u) * w1[:, None]
+        (6 * u2 - 6 * u) * d0 / h
+        + (3 * u2 - 4 * u + 1) * w0
+        + (-6 * u2 + 6 * u) * d1 / h
+        + (3 * u2 - 2 * u) * w1
     )
-    return np.einsum("pmk,pmk->pm", d, dd)
+    return d, dd
+
+
+def _interpolation_error_km(
+    r0: FloatArray, v0: FloatArray, r1: FloatArray, v1: FloatArray, h: float
+) -> FloatArray:
+    """Bound, per object ``(p,)``, on the distance between its motion and the cubic Hermite
+    interpolant of its states at both ends of a step ``h``.
+
+    Two terms: the interpolation error ``h**4 max|r''''| / 384`` with the two-body bound
+    ``|r''''| <= mu (24 v^2 + 4 mu/r) / r^4`` (differentiate ``r'' = -mu r/|r|^3`` twice;
+    10 % added for perturbations), evaluated at the lowest radius and highest speed the step
+    allows; and the effect of SGP4's velocity inconsistency on the interpolant,
+    ``(4/27) h e_v`` at each end.
+    """
+    speed = np.maximum(np.linalg.norm(v0, axis=-1), np.linalg.norm(v1, axis=-1))
+    radius = np.minimum(np.linalg.norm(r0, axis=-1), np.linalg.norm(r1, axis=-1))
+    low = np.maximum(radius - speed * h, 0.9 * EARTH_RADIUS_KM)
+    fourth = 1.1 * MU_KM3_S2 * (24 * speed**2 + 4 * MU_KM3_S2 / low) / low**4
+    return h**4 * fourth / 384.0 + 2 * (4.0 / 27.0) * h * VELOCITY_CONSISTENCY_KM_S
+
+
+def _hermite_minimum_km(
+    d0: FloatArray, w0: FloatArray, d1: FloatArray, w1: FloatArray, h: float,
+    u_lo: FloatArray, u_hi: FloatArray,
+) -> FloatArray:  # fmt: skip
+    """Given sub-brackets ``[u_lo, u_hi]`` (fractions of the step) where the interpolant's
+    range rate goes from negative to non-negative, return its range at the root, ``(p,)``
+    (bisection to 1e-6 of the step)."""
+    lo, hi = u_lo.copy(), u_hi.copy()
+    for _ in range(20):
+        mid = 0.5 * (lo + hi)
+        d, dd = _hermite(d0, w0, d1, w1, h, mid[:, None])
+        neg = np.einsum("pmk,pmk->p", d, dd) < 0
+        lo = np.where(neg, mid, lo)
+        hi = np.where(neg, hi, mid)
+    d, _ = _hermite(d0, w0, d1, w1, h, (0.5 * (lo + hi))[:, None])
+    return np.linalg.norm(d[:, 0], axis=-1)
 
 
 def _brackets_around(
@@ -314,16 +353,20 @@ def _brackets_around(
     v: FloatArray,
     valid: NDArray[np.bool_],
     seconds: FloatArray,
+    threshold_km: float,
 ) -> FloatArray:
     """Return the brackets of range minima in ``[t_{k-1}, t_k]`` and ``[t_k, t_{k+1}]``.
 
     The range rate of the Hermite interpolant is examined at ``SUBSTEPS`` points per step
     (exact at the samples); each change of sign from negative to non-negative brackets a
-    minimum, which the refinement then finds on exact states.
+    minimum. A minimum whose interpolated range exceeds the threshold by more than the
+    interpolation error bound cannot be a close approach and is dropped; the others are
+    refined on exact states.
     """
     i, j = pairs[:, 0], pairs[:, 1]
     n_t = len(seconds)
     rows = []
+    u = np.linspace(0.0, 1.0, SUBSTEPS + 1)
     for left in (k - 1, k):
         right = left + 1
         if left < 0 or right >= n_t:
@@ -333,17 +376,21 @@ def _brackets_around(
             continue
         a, b = i[ok], j[ok]
         h = seconds[right] - seconds[left]
-        f = _hermite_range_rate(
-            r[b, left] - r[a, left],
-            v[b, left] - v[a, left],
-            r[b, right] - r[a, right],
-            v[b, right] - v[a, right],
-            h,
-        )
-        times = seconds[left] + np.linspace(0.0, h, SUBSTEPS + 1)
+        d0, w0 = r[b, left] - r[a, left], v[b, left] - v[a, left]
+        d1, w1 = r[b, right] - r[a, right], v[b, right] - v[a, right]
+        d, dd = _hermite(d0, w0, d1, w1, h, np.broadcast_to(u, (len(a), len(u))))
+        f = np.einsum("pmk,pmk->pm", d, dd)
+        times = seconds[left] + u * h
         p, m = np.nonzero((f[:, :-1] < 0) & (f[:, 1:] >= 0))
         if len(p):
-            rows.append(_rows_between(a[p], b[p], times[m], times[m + 1]))
+            miss = _hermite_minimum_km(d0[p], w0[p], d1[p], w1[p], h, u[m], u[m + 1])
+            error = _interpolation_error_km(r[a[p], left], v[a[p], left], r[a[p], right],
+                                            v[a[p], right], h)  # fmt: skip
+            error += _interpolation_error_km(r[b[p], left], v[b[p], left], r[b[p], right],
+                                             v[b[p], right], h)  # fmt: skip
+            near = miss <= threshold_km + error
+            p, m = p[near], m[near]
+            rows.append(_rows_between(a[p], b[p], times[m], times[m + 1], f[p, m], f[p, m + 1]))
         # Minima at the window's edges: the range rising from the start or falling at the
         # end (the caller keeps only the window's own edges, not those of a block).
         if left == 0:
@@ -352,17 +399,26 @@ def _brackets_around(
         if right == n_t - 1:
             edge = f[:, -1] < 0
             rows.append(_rows_between(a[edge], b[edge], seconds[-1], seconds[-1]))
-    return np.concatenate(rows) if rows else np.empty((0, 4))
+    return np.concatenate(rows) if rows else np.empty((0, 6))
 
 
 def _rows_between(
-    i: IntArray, j: IntArray, t_left: FloatArray | float, t_right: FloatArray | float
+    i: IntArray,
+    j: IntArray,
+    t_left: FloatArray | float,
+    t_right: FloatArray | float,
+    f_left: FloatArray | float = 0.0,
+    f_right: FloatArray | float = 0.0,
 ) -> FloatArray:
-    out = np.empty((len(i), 4))
+    """Bracket rows ``(i, j, t_left, t_right, f_left, f_right)`` (``f``: the Hermite range
+    rate at the ends, which places the first guess of the refinement)."""
+    out = np.empty((len(i), 6))
     out[:, 0] = i
     out[:, 1] = j
     out[:, 2] = t_left
     out[:, 3] = t_right
+    out[:, 4] = f_left
+    out[:, 5] = f_right
     return out
 
 
@@ -370,7 +426,8 @@ def _unique_brackets(rows: FloatArray) -> FloatArray:
     """Drop brackets found twice (from neighbouring samples or overlapping blocks)."""
     if not len(rows):
         return rows
-    return np.unique(rows, axis=0)
+    _, first = np.unique(rows[:, :4], axis=0, return_index=True)
+    return rows[np.sort(first)]
 
 
 def _refine(
@@ -381,11 +438,16 @@ def _refine(
     j = brackets[:, 1].astype(np.int64)
     lo = brackets[:, 2].copy()
     hi = brackets[:, 3].copy()
+    f_lo, f_hi = brackets[:, 4], brackets[:, 5]
     edge = (lo == hi) & ((lo == 0.0) | (lo == duration_s))
     interior = lo < hi
     keep = edge | interior
     i, j, lo, hi, edge = i[keep], j[keep], lo[keep], hi[keep], edge[keep]
-    t = _safeguarded_newton(ensemble, i, j, lo, hi)
+    # First guess: where the range rate's chord between the bracket's ends crosses zero.
+    span = f_hi[keep] - f_lo[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.where(span > 0, lo - f_lo[keep] * (hi - lo) / span, 0.5 * (lo + hi))
+    t = _safeguarded_newton(ensemble, i, j, lo, hi, np.clip(guess, lo, hi))
     r1, v1, ok1 = ensemble.states_of(i, t)
     r2, v2, ok2 = ensemble.states_of(j, t)
     miss = np.linalg.norm(r2 - r1, axis=1)
@@ -411,6 +473,7 @@ def _safeguarded_newton(
     j: IntArray,
     lo: FloatArray,
     hi: FloatArray,
+    guess: FloatArray,
     max_iterations: int = 80,
 ) -> FloatArray:
     """Return the root of ``f(t) = d . dv`` in each bracket ``[lo, hi]`` (``f(lo) < 0 <=
@@ -422,7 +485,7 @@ def _safeguarded_newton(
     two iterations: the bracket always shrinks, so convergence is guaranteed.  Degenerate
     brackets ``lo == hi`` (window edges) are returned as they are.
     """
-    t = 0.5 * (lo + hi)
+    t = guess.copy()
     active = hi - lo > TCA_TOLERANCE_S
     width_1 = hi - lo  # bracket width one iteration ago
     width_2 = hi - lo  # and two iterations ago
