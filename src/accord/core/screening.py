@@ -4,19 +4,21 @@ The method has three stages, each conservative, so that no approach within the s
 volume is missed (docs/screening.md gives the proofs and the sources):
 
 1. **Sampling.** Every object's state (TEME, km, km/s) at times ``t_k = t_0 + k h``.
-2. **Sieve.** At each sample, a k-d tree returns the pairs closer than the sum of two
-   per-object radii ``rho_i = s_i h/2 + (D + c)/2``, where ``s_i`` is the object's speed and
-   ``c = a_max h^2/8`` bounds the departure of the relative motion from a straight line
-   over half a step (``a_max`` bounds the relative acceleration).  A pair that comes within
+2. **Sieve.** At each sample, a compiled cell-list search (:mod:`accord.core.sieve`)
+   returns the pairs closer than the sum of two per-object radii
+   ``rho_i = s_i h/2 + (D + c)/2``, where ``s_i`` is the object's speed and ``c`` bounds
+   the departure of the relative motion from a straight line over half a step
+   (:func:`curvature_bound_km`).  A pair that comes within
    ``D`` during ``[t_k - h/2, t_k + h/2]`` passes; the sieve of Healy (1995) and
    Alarcon-Rodriguez et al. (2004) uses the same triangle inequality.  A second, exact test
    on the straight relative motion over the half step (minimum of ``|dr + dv s|`` for
    ``|s| <= h/2``, against ``D + c``) removes most of the rest.
 3. **Refinement.** The time of closest approach is the root of the range rate
    ``f(t) = d . dv`` (Hoots, Crawford & Roehrich 1984, "An analytic method to determine
-   future close approaches between satellites", Celestial Mechanics 33), bracketed between
-   two samples where ``f`` goes from negative to positive and found by safeguarded Newton
-   iterations on exact states (to ``TCA_TOLERANCE_S``).
+   future close approaches between satellites", Celestial Mechanics 33), bracketed where the
+   range rate of the cubic Hermite interpolant goes from negative to positive, kept only if
+   the interpolant's minimum is within the threshold plus its error bound, and found by
+   safeguarded Newton iterations on exact states (to ``TCA_TOLERANCE_S``).
 
 States come from an :class:`Ensemble`: SGP4 element sets (:class:`Sgp4Ensemble`) or, through
 the same interface, interpolated ephemerides.  Times are UTC Julian dates as two floats
