@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Records committed per transaction during ingest.",
     )
+    screening_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        gt=0,
+        description="Processes that screen blocks of time in parallel.",
+    )
 
     @property
     def url(self) -> str:

@@ -80,3 +80,13 @@ def test_relative_rtn_frame() -> None:
     r2 = np.array([[0.0, 0.0, 7000.0]])
     v2 = np.array([[7.5, 0.0, 0.0]])
     assert np.allclose(rtn_matrices(r2, v2)[0], [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+
+
+def test_workers_do_not_change_the_result(sample: tuple[list[Satrec], float, float]) -> None:
+    sats, jd, fr = sample
+    ensemble = Sgp4Ensemble(sats[:600], jd, fr)
+    one = screen(ensemble, 3600.0, block_steps=15)
+    two = screen(ensemble, 3600.0, block_steps=15, workers=2)
+    assert len(one) > 0
+    for name in ("i", "j", "tca_s", "miss_km", "r1_km", "v2_km_s", "at_edge"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name

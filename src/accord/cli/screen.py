@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store, progress_bar
+from accord.cli.common import console, echo_json, opened_store, progress_bar, settings_from
 from accord.core.screening import DEFAULT_STEP_S
 from accord.services.cdm import conjunction_cdms, write_cdms
 from accord.services.screening import DEFAULT_WINDOW, screen_catalogue, screen_files
@@ -82,7 +82,8 @@ def screen(
     }
     with progress_bar("screening", enabled=not as_json) as update:
         if inputs:
-            result = screen_files(list(inputs), progress=update, **options)
+            workers = settings_from(ctx).screening_workers
+            result = screen_files(list(inputs), progress=update, workers=workers, **options)
         else:
             with opened_store(ctx) as store:
                 result = screen_catalogue(store, progress=update, **options)

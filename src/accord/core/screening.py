@@ -27,6 +27,7 @@ the same interface, interpolated ephemerides.  Times are UTC Julian dates as two
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -179,6 +180,7 @@ def screen(
     step_s: float = DEFAULT_STEP_S,
     primaries: IntArray | None = None,
     block_steps: int = 240,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> Conjunctions:
     """Given an ensemble and a window ``[0, duration_s]`` (s from the ensemble's start),
@@ -187,7 +189,9 @@ def screen(
     ``primaries``: indices of the objects to screen against all others (default: all
     against all).  ``step_s``: the sampling step ``h``; any step is safe (the sieve's radii
     grow with it), smaller steps trade sampling for fewer candidates.  ``block_steps``
-    bounds memory: states are held for that many samples at a time.
+    bounds memory: states are held for that many samples at a time.  ``workers``: processes
+    that sample and sieve blocks of time in parallel (forked, where the platform forks;
+    python-sgp4 holds the GIL, so threads would not help); the result does not depend on it.
     """
     n_steps = int(np.ceil(duration_s / step_s))
     seconds = np.minimum(np.arange(n_steps + 1) * step_s, duration_s)
@@ -195,17 +199,54 @@ def screen(
     if primaries is not None:
         is_primary = np.zeros(ensemble.size, dtype=bool)
         is_primary[np.asarray(primaries, dtype=np.int64)] = True
+    job = _BlockJob(ensemble, seconds, block_steps, threshold_km, step_s, is_primary)
+    starts = list(range(0, n_steps + 1, block_steps))
     brackets: list[FloatArray] = []
-    for start in range(0, n_steps + 1, block_steps):
-        stop = min(start + block_steps + 1, n_steps + 1)  # one sample shared with the next
-        r, v, valid = ensemble.states_at(seconds[start:stop])
-        brackets.append(
-            _block_brackets(r, v, valid, seconds[start:stop], threshold_km, step_s, is_primary)
-        )
-        if progress is not None:
-            progress(stop - 1, n_steps)
+    if workers > 1 and len(starts) > 1 and "fork" in mp.get_all_start_methods():
+        global _JOB
+        _JOB = job
+        try:
+            with mp.get_context("fork").Pool(min(workers, len(starts))) as pool:
+                for done, rows in enumerate(pool.imap(_run_block, starts), start=1):
+                    brackets.append(rows)
+                    if progress is not None:
+                        progress(min(done * block_steps, n_steps), n_steps)
+        finally:
+            _JOB = None
+    else:
+        for start in starts:
+            brackets.append(job.run(start))
+            if progress is not None:
+                progress(min(start + block_steps, n_steps), n_steps)
     found = np.concatenate(brackets) if brackets else np.empty((0, 6))
     return _refine(ensemble, _unique_brackets(found), duration_s, threshold_km)
+
+
+@dataclass(frozen=True)
+class _BlockJob:
+    """Sampling and sieving of one block of samples (run in a worker, or in line)."""
+
+    ensemble: Ensemble
+    seconds: FloatArray
+    block_steps: int
+    threshold_km: float
+    step_s: float
+    is_primary: NDArray[np.bool_] | None
+
+    def run(self, start: int) -> FloatArray:
+        """Return the brackets of the block starting at sample ``start``."""
+        stop = min(start + self.block_steps + 1, len(self.seconds))  # share one sample
+        r, v, valid = self.ensemble.states_at(self.seconds[start:stop])
+        return _block_brackets(r, v, valid, self.seconds[start:stop], self.threshold_km,
+                               self.step_s, self.is_primary)  # fmt: skip
+
+
+_JOB: _BlockJob | None = None  # the job a forked worker inherits
+
+
+def _run_block(start: int) -> FloatArray:
+    assert _JOB is not None
+    return _JOB.run(start)
 
 
 def _candidate_pairs(

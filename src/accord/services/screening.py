@@ -123,9 +123,11 @@ def screen_element_sets(
     threshold_km: float = 5.0,
     primaries: Sequence[int] | None = None,
     step_s: float = DEFAULT_STEP_S,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> ScreeningResult:
-    """Screen element sets against each other (or ``primaries`` against all).
+    """Screen element sets against each other (or ``primaries`` against all), in
+    ``workers`` processes.
 
     ``start`` defaults to the latest epoch among the element sets: the window begins where
     the freshest data does.
@@ -154,6 +156,7 @@ def screen_element_sets(
         threshold_km=threshold_km,
         step_s=step_s,
         primaries=primary_index,
+        workers=workers,
         progress=progress,
     )
     timings["screen"] = time.perf_counter() - t0
@@ -238,6 +241,7 @@ def screen_files(paths: Sequence[Path], **options: Any) -> ScreeningResult:
 def screen_catalogue(store: Store, **options: Any) -> ScreeningResult:
     """Screen the stored catalogue (current element sets) and store the run."""
     entries = current_catalogue(store)
+    options.setdefault("workers", store.settings.screening_workers)
     result = screen_element_sets([e.elements for e in entries], **options)
     ids = {e.elements.norad_cat_id: e.element_set_id for e in entries}
     result.run_id = _store_run(store, result, ids)
