@@ -8,8 +8,6 @@ entry points are re-exported by :mod:`accord.formats.cdm`.
 
 from __future__ import annotations
 
-import codecs
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -33,6 +31,7 @@ from accord.formats.cdm import (
     value_text,
 )
 from accord.formats.records import Parsed, ParseResult, Rejected
+from accord.formats.xml_encoding import decode_xml
 
 __all__ = ["dump_cdm_xml", "load_cdm_xml"]
 
@@ -110,7 +109,7 @@ def load_cdm_xml(data: str | bytes, *, allow_empty: bool = False) -> ParseResult
     Space-Track serves CSpOC CDMs; the schema forbids both).
     """
     try:
-        text = _decode(data) if isinstance(data, bytes) else data
+        text = decode_xml(data) if isinstance(data, bytes) else data
     except (LookupError, UnicodeDecodeError) as exc:
         result: ParseResult[Cdm] = ParseResult()
         raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
@@ -122,25 +121,6 @@ def load_cdm_xml(data: str | bytes, *, allow_empty: bool = False) -> ParseResult
     if not text.strip():
         return ParseResult()
     return _XmlReader(text.encode("utf-8"), allow_empty).read()
-
-
-_XML_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _decode(data: bytes) -> str:
-    """Given XML bytes, return the text, decoded by its byte order mark or declaration."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding)
-    match = _XML_ENCODING.match(data)
-    return data.decode(match.group(1).decode("ascii") if match else "utf-8")
 
 
 class _XmlReader:

@@ -6,8 +6,6 @@ the schema's sequences and namespace prefixes on the way; the writer builds an E
 
 from __future__ import annotations
 
-import codecs
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,6 +22,7 @@ from accord.formats.omm_keywords import (
     value_text,
 )
 from accord.formats.records import ElementSet, Parsed, ParseResult, Rejected, is_empty_answer
+from accord.formats.xml_encoding import decode_xml
 
 __all__ = ["XSI", "dump_omm_xml", "load_omm_xml"]
 
@@ -85,7 +84,7 @@ def load_omm_xml(
     them) read as None unless ``allow_blank_mandatory`` is False.
     """
     try:
-        text = _xml_text(data) if isinstance(data, bytes) else data
+        text = decode_xml(data) if isinstance(data, bytes) else data
     except (LookupError, UnicodeDecodeError) as exc:
         result: ParseResult[ElementSet] = ParseResult()
         error = FormatError(f"cannot decode the XML: {exc}", line=1)
@@ -96,25 +95,6 @@ def load_omm_xml(
         return ParseResult()
     utf8 = text.lstrip("\ufeff").encode("utf-8")
     return _XmlReader(utf8, tolerate_undeclared_xsi, allow_blank_mandatory).read()
-
-
-_XML_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z][\w.:-]*)[\"']")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _xml_text(data: bytes) -> str:
-    """Given XML bytes, return the text, decoded by its byte order mark or declaration."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding)
-    m = _XML_ENCODING.match(data)
-    return data.decode(m.group(1).decode("ascii") if m else "utf-8")
 
 
 class _XmlReader:
