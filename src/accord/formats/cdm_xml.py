@@ -31,7 +31,7 @@ from accord.formats.cdm import (
     value_text,
 )
 from accord.formats.records import Parsed, ParseResult, Rejected
-from accord.formats.xml_encoding import decode_xml
+from accord.formats.xml_reading import StopReading, XmlNode, decode_xml
 
 __all__ = ["dump_cdm_xml", "load_cdm_xml"]
 
@@ -73,29 +73,6 @@ _SEQUENCES: dict[str, _Order] = {
 }
 
 
-class _Node:
-    """An XML element as read: local name, attributes, text, children, where it was."""
-
-    __slots__ = ("attrs", "children", "end", "end_line", "line", "start", "tag", "text")
-
-    def __init__(self, tag: str, attrs: dict[str, str], line: int, start: int) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.line = line
-        self.end_line = line
-        self.start = start
-        self.end = start
-        self.children: list[_Node] = []
-        self.text: list[str] = []
-
-
-class _StopError(Exception):
-    """Raised in an expat handler to end the whole document with a reason."""
-
-    def __init__(self, error: FormatError) -> None:
-        self.error = error
-
-
 def load_cdm_xml(data: str | bytes, *, allow_empty: bool = False) -> ParseResult[Cdm]:
     """Given NDM/XML text (CCSDS 505.0-B-1), return one record per ``<cdm>``.
 
@@ -131,7 +108,7 @@ class _XmlReader:
         self.allow_empty = allow_empty
         # With a namespace separator, expat itself refuses undeclared prefixes.
         self.parser = expat.ParserCreate("utf-8", " ")
-        self.stack: list[_Node] = []
+        self.stack: list[XmlNode] = []
         self.ndm_comments: list[str] = []
         self.done = 0  # byte offset after the last message handled
         self.result: ParseResult[Cdm] = ParseResult()
@@ -145,7 +122,7 @@ class _XmlReader:
     def read(self) -> ParseResult[Cdm]:
         try:
             self.parser.Parse(self.data, True)
-        except _StopError as stop:
+        except StopReading as stop:
             self._reject(stop.error.line, len(self.data), stop.error)
         except expat.ExpatError as exc:
             message = f"not well-formed XML: {expat.errors.messages[exc.code]}"
@@ -154,7 +131,7 @@ class _XmlReader:
 
     def _doctype(self, *args: Any) -> None:
         line = self.parser.CurrentLineNumber
-        raise _StopError(FormatError("a DOCTYPE is not allowed in NDM/XML", line=line))
+        raise StopReading(FormatError("a DOCTYPE is not allowed in NDM/XML", line=line))
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
         line = self.parser.CurrentLineNumber
@@ -163,11 +140,11 @@ class _XmlReader:
             uri, _, attr = qualified.rpartition(" ")
             if uri != XSI or attr == "nil":  # xsi:schemaLocation and the like are ignored
                 local[attr] = value
-        node = _Node(name.rpartition(" ")[2], local, line, self.parser.CurrentByteIndex)
+        node = XmlNode(name.rpartition(" ")[2], local, line, self.parser.CurrentByteIndex)
         if self.stack:
             self.stack[-1].children.append(node)
         elif node.tag not in ("cdm", "ndm"):
-            raise _StopError(
+            raise StopReading(
                 FormatError(
                     f"root element <{node.tag}> is neither a <cdm> nor an <ndm>",
                     line=line,
@@ -207,12 +184,12 @@ class _XmlReader:
         if depth == 1:
             self.stack[0].children.pop()  # handled: free it
 
-    def _ndm_end(self, ndm: _Node) -> None:
+    def _ndm_end(self, ndm: XmlNode) -> None:
         if _node_text(ndm):
             error = FormatError("unexpected text in <ndm>", line=ndm.line, field="ndm")
             self._reject(ndm.line, ndm.end, error)
 
-    def _message(self, node: _Node) -> None:
+    def _message(self, node: XmlNode) -> None:
         raw = self._raw(node.start, node.end)
         try:
             tokens = _cdm_tokens(node, self.ndm_comments, self.allow_empty)
@@ -231,12 +208,12 @@ class _XmlReader:
         return self.data[start:end].decode("utf-8", errors="replace").strip()
 
 
-def _node_text(node: _Node) -> str:
+def _node_text(node: XmlNode) -> str:
     return "".join(node.text).strip()
 
 
 def _cdm_tokens(
-    cdm: _Node, ndm_comments: Sequence[str], allow_empty: bool
+    cdm: XmlNode, ndm_comments: Sequence[str], allow_empty: bool
 ) -> list[Token | FormatError]:
     """Given a <cdm> element, return its tokens in document order, the version first.
 
@@ -263,7 +240,7 @@ def _cdm_tokens(
     return tokens
 
 
-def _body_tokens(cdm: _Node, tokens: list[Token | FormatError], allow_empty: bool) -> None:
+def _body_tokens(cdm: XmlNode, tokens: list[Token | FormatError], allow_empty: bool) -> None:
     """Given a <cdm> element, append the tokens of its header and body."""
     header, body = _sequence(cdm)
     _leaf_tokens(header, tokens, allow_empty)
@@ -280,7 +257,7 @@ def _body_tokens(cdm: _Node, tokens: list[Token | FormatError], allow_empty: boo
                 _leaf_tokens(block, tokens, allow_empty)
 
 
-def _sequence(node: _Node) -> list[_Node]:
+def _sequence(node: XmlNode) -> list[XmlNode]:
     """Given a structural element, check its children against the schema's sequence."""
     if node.tag != "cdm":  # the <cdm> attributes are read by _cdm_tokens
         _no_attributes(node, node.attrs)
@@ -310,7 +287,7 @@ def _sequence(node: _Node) -> list[_Node]:
     return kids
 
 
-def _unexpected(parent: _Node, child: _Node, sequence: _Order) -> FormatError:
+def _unexpected(parent: XmlNode, child: XmlNode, sequence: _Order) -> FormatError:
     order = ", ".join(f"<{tag}>" for tag, _, _ in sequence)
     known = any(tag == child.tag for tag, _, _ in sequence)
     return FormatError(
@@ -321,7 +298,7 @@ def _unexpected(parent: _Node, child: _Node, sequence: _Order) -> FormatError:
     )
 
 
-def _no_attributes(node: _Node, attrs: dict[str, str]) -> None:
+def _no_attributes(node: XmlNode, attrs: dict[str, str]) -> None:
     if attrs:
         name = next(iter(attrs))
         raise FormatError(
@@ -329,7 +306,7 @@ def _no_attributes(node: _Node, attrs: dict[str, str]) -> None:
         )
 
 
-def _leaf_tokens(block: _Node, tokens: list[Token | FormatError], allow_empty: bool) -> None:
+def _leaf_tokens(block: XmlNode, tokens: list[Token | FormatError], allow_empty: bool) -> None:
     """Given a keyword block (header, metadata, stateVector ...), append its tokens."""
     for child in _sequence(block):
         if child.tag == "relativeStateVector":

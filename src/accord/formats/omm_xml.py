@@ -22,7 +22,7 @@ from accord.formats.omm_keywords import (
     value_text,
 )
 from accord.formats.records import ElementSet, Parsed, ParseResult, Rejected, is_empty_answer
-from accord.formats.xml_encoding import decode_xml
+from accord.formats.xml_reading import StopReading, XmlNode, decode_xml
 
 __all__ = ["XSI", "dump_omm_xml", "load_omm_xml"]
 
@@ -42,28 +42,6 @@ _SEQUENCES: dict[str, tuple[tuple[str, int, int], ...]] = {
         ("userDefinedParameters", 0, 1),
     ),
 }
-
-
-class _Node:
-    """An XML element as read: local name, attributes, text, children, where it was."""
-
-    __slots__ = ("attrs", "children", "end", "line", "start", "tag", "text")
-
-    def __init__(self, tag: str, attrs: dict[str, str], line: int, start: int) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.line = line
-        self.start = start
-        self.end = start
-        self.children: list[_Node] = []
-        self.text: list[str] = []
-
-
-class _StopError(Exception):
-    """Raised in an expat handler to end the whole document with a reason."""
-
-    def __init__(self, error: FormatError) -> None:
-        self.error = error
 
 
 def load_omm_xml(
@@ -105,7 +83,7 @@ class _XmlReader:
         self.allow_blank = allow_blank
         self.parser = expat.ParserCreate("utf-8")
         self.tolerate_xsi = tolerate_xsi
-        self.stack: list[_Node] = []
+        self.stack: list[XmlNode] = []
         self.scopes: list[frozenset[str] | set[str]] = []
         self.ndm_comments: list[str] = []
         self.done = 0  # byte offset after the last message handled
@@ -121,7 +99,7 @@ class _XmlReader:
     def read(self) -> ParseResult[ElementSet]:
         try:
             self.parser.Parse(self.data, True)
-        except _StopError as stop:
+        except StopReading as stop:
             self._reject(self.parser.CurrentLineNumber, len(self.data), stop.error)
         except expat.ExpatError as exc:
             error = FormatError(
@@ -132,7 +110,7 @@ class _XmlReader:
 
     def _doctype(self, *args: Any) -> None:
         line = self.parser.CurrentLineNumber
-        raise _StopError(FormatError("a DOCTYPE is not allowed in NDM/XML", line=line))
+        raise StopReading(FormatError("a DOCTYPE is not allowed in NDM/XML", line=line))
 
     def _start(self, qname: str, attrs: dict[str, str]) -> None:
         p = self.parser
@@ -153,11 +131,11 @@ class _XmlReader:
         if ":" in qname:
             self._check_prefix(qname, declared, line, attribute=False)
             tag = qname.rpartition(":")[2]
-        node = _Node(tag, local_attrs, line, p.CurrentByteIndex)
+        node = XmlNode(tag, local_attrs, line, p.CurrentByteIndex)
         if self.stack:
             self.stack[-1].children.append(node)
         elif tag not in ("omm", "ndm"):
-            raise _StopError(
+            raise StopReading(
                 FormatError(
                     f"root element <{tag}> is neither an <omm> nor an <ndm>",
                     line=line,
@@ -175,7 +153,7 @@ class _XmlReader:
             return
         if attribute and prefix == "xsi" and self.tolerate_xsi:
             return
-        raise _StopError(
+        raise StopReading(
             FormatError(
                 f"namespace prefix {prefix!r} is used but not declared",
                 line=line,
@@ -229,7 +207,7 @@ class _XmlReader:
                 ),
             )
 
-    def _message(self, node: _Node) -> None:
+    def _message(self, node: XmlNode) -> None:
         raw = self._raw(node.start, node.end)
         try:
             tokens = _omm_tokens(node, self.ndm_comments)
@@ -251,11 +229,11 @@ class _XmlReader:
         return self.data[start:end].decode("utf-8", errors="replace").strip()
 
 
-def _node_text(node: _Node) -> str:
+def _node_text(node: XmlNode) -> str:
     return "".join(node.text).strip()
 
 
-def _omm_tokens(omm: _Node, ndm_comments: Sequence[str]) -> list[Token]:
+def _omm_tokens(omm: XmlNode, ndm_comments: Sequence[str]) -> list[Token]:
     """Given an <omm> element, return its tokens in document order (505.0-B-1 OMM)."""
     if omm.attrs.get("id") != "CCSDS_OMM_VERS" or "version" not in omm.attrs:
         raise FormatError(
@@ -279,7 +257,7 @@ def _omm_tokens(omm: _Node, ndm_comments: Sequence[str]) -> list[Token]:
     return tokens
 
 
-def _sequence(node: _Node) -> list[_Node]:
+def _sequence(node: XmlNode) -> list[XmlNode]:
     """Given a structural element, check its children against the schema's sequence."""
     _no_text(node)
     kids, i = node.children, 0
@@ -295,7 +273,7 @@ def _sequence(node: _Node) -> list[_Node]:
     return kids
 
 
-def _unexpected(parent: _Node, child: _Node | None, expected: str) -> FormatError:
+def _unexpected(parent: XmlNode, child: XmlNode | None, expected: str) -> FormatError:
     if child is None:
         return FormatError(
             f"<{parent.tag}> ends too early", line=parent.line, field=parent.tag, expected=expected
@@ -308,7 +286,7 @@ def _unexpected(parent: _Node, child: _Node | None, expected: str) -> FormatErro
     )
 
 
-def _no_text(node: _Node) -> None:
+def _no_text(node: XmlNode) -> None:
     text = _node_text(node)
     if text:
         raise FormatError(
@@ -316,7 +294,7 @@ def _no_text(node: _Node) -> None:
         )
 
 
-def _leaf_tokens(block: _Node, tokens: list[Token]) -> None:
+def _leaf_tokens(block: XmlNode, tokens: list[Token]) -> None:
     """Given a keyword block (header, metadata, meanElements ...), append its tokens."""
     _no_text(block)
     keywords_seen = False
