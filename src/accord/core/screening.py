@@ -285,14 +285,6 @@ def _candidate_pairs(
     return out
 
 
-def _straight_line_distance(dr: FloatArray, dv: FloatArray, half: float) -> FloatArray:
-    """Minimum of ``|dr + dv s|`` for ``|s| <= half`` (rows of ``(n, 3)``)."""
-    vv = np.einsum("ij,ij->i", dv, dv)
-    s = np.where(vv > 0, -np.einsum("ij,ij->i", dr, dv) / np.where(vv > 0, vv, 1.0), 0.0)
-    s = np.clip(s, -half, half)
-    return np.linalg.norm(dr + dv * s[:, None], axis=1)
-
-
 def _block_brackets(
     r: FloatArray,
     v: FloatArray,

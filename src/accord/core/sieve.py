@@ -71,6 +71,18 @@ def _passes(
 
 
 @njit(cache=True)
+def _append(out: IntArray, m: int, a: int, b: int) -> IntArray:
+    """Store pair ``(min, max)`` at row ``m``, doubling ``out`` when it is full."""
+    if m == out.shape[0]:
+        grown = np.empty((2 * m, 2), dtype=np.int64)
+        grown[:m] = out
+        out = grown
+    out[m, 0] = min(a, b)
+    out[m, 1] = max(a, b)
+    return out
+
+
+@njit(cache=True)
 def sieve_pairs(
     points: FloatArray, velocities: FloatArray, rho: FloatArray, margin: float, half: float
 ) -> IntArray:
@@ -115,12 +127,7 @@ def sieve_pairs(
                         for q in range(first, starts[d + 1]):
                             b = order[q]
                             if _passes(points, velocities, rho, a, b, margin, half):
-                                if m == out.shape[0]:
-                                    grown = np.empty((2 * m, 2), dtype=np.int64)
-                                    grown[:m] = out
-                                    out = grown
-                                out[m, 0] = min(a, b)
-                                out[m, 1] = max(a, b)
+                                out = _append(out, m, a, b)
                                 m += 1
     return out[:m]
 
@@ -148,11 +155,6 @@ def sieve_pairs_of(
             if b == a or (is_chosen[b] and b < a):
                 continue
             if _passes(points, velocities, rho, a, b, margin, half):
-                if m == out.shape[0]:
-                    grown = np.empty((2 * m, 2), dtype=np.int64)
-                    grown[:m] = out
-                    out = grown
-                out[m, 0] = min(a, b)
-                out[m, 1] = max(a, b)
+                out = _append(out, m, a, b)
                 m += 1
     return out[:m]
