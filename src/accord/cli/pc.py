@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from accord.cli.common import console, echo_json
-from accord.core.pc import PcMethod
 from accord.errors import InvalidRequestError
 from accord.services.cdm import read_cdm_file
-from accord.services.collision import pc_from_cdm
+from accord.services.collision import PcMethod, pc_from_cdm
 
 _METHODS = {
     "foster": PcMethod.FOSTER,

@@ -10,9 +10,13 @@ import click
 from rich.table import Table
 
 from accord.cli.common import console, echo_json, opened_store, progress_bar, settings_from
-from accord.core.screening import DEFAULT_STEP_S
 from accord.services.cdm import conjunction_cdms, write_cdms
-from accord.services.screening import DEFAULT_WINDOW, screen_catalogue, screen_files
+from accord.services.screening import (
+    DEFAULT_STEP_S,
+    DEFAULT_WINDOW,
+    screen_catalogue,
+    screen_files,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -14,32 +14,8 @@ from accord.formats.tle import dump_tle
 from accord.services.store import Store
 from accord.storage import repositories as repo
 
-_ELEMENT_FIELDS = (
-    "norad_cat_id",
-    "epoch",
-    "mean_motion",
-    "eccentricity",
-    "inclination",
-    "ra_of_asc_node",
-    "arg_of_pericenter",
-    "mean_anomaly",
-    "bstar",
-    "mean_motion_dot",
-    "mean_motion_ddot",
-    "object_name",
-    "object_id",
-    "classification_type",
-    "ephemeris_type",
-    "element_set_no",
-    "rev_at_epoch",
-    "center_name",
-    "ref_frame",
-    "time_system",
-    "mean_element_theory",
-    "originator",
-    "creation_date",
-    "gm",
-)
+# Every ElementSet field is a column of the same name, but for the two kept as JSON.
+_ELEMENT_FIELDS = tuple(f.name for f in fields(ElementSet) if f.name not in ("extra", "comments"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,15 @@ from accord.errors import InvalidRequestError
 from accord.formats.cdm import Cdm, CdmObject
 from accord.formats.records import ElementSet
 
+__all__ = [
+    "DEFAULT_HBR_M",
+    "PcMethod",
+    "cdm_hard_body_radius_m",
+    "default_covariances_km2",
+    "pc_from_cdm",
+    "perigee_apogee_km",
+]
+
 # Combined hard-body radius when nothing better is known: the 5 m "exclusion volume radius"
 # that the 18th/19th Space Defense Squadron states in its CDMs.
 DEFAULT_HBR_M = 5.0

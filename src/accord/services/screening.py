@@ -25,6 +25,13 @@ from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
 Progress = Callable[[int, int], None]
+__all__ = [
+    "DEFAULT_STEP_S",
+    "DEFAULT_WINDOW",
+    "ScreeningResult",
+    "screen_catalogue",
+    "screen_files",
+]
 DEFAULT_WINDOW = timedelta(days=7)
 
 
