@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,6 +54,7 @@ TCA_TOLERANCE_S = 1e-6
 DEFAULT_STEP_S = 30.0
 
 Progress = Callable[[int, int], None]
+States = tuple[FloatArray, FloatArray, BoolArray]
 
 
 class Ensemble(Protocol):
@@ -83,8 +84,7 @@ class Sgp4Ensemble:
     States at common times come from heyoka's compiled, vectorised SGP4
     (``heyoka.model.sgp4_propagator``: Biscani & Izzo, heyoka, MNRAS 2021) for near-Earth
     element sets when heyoka is installed, and from python-sgp4 (Vallado's code) for
-    deep-space ones and otherwise; the two agree to 1e-8 km.  States of single objects
-    (the refinement) always come from python-sgp4.
+    deep-space ones and otherwise; the two agree to 1e-8 km.
     """
 
     def __init__(self, satrecs: Sequence[Satrec], jd0: float, fr0: float) -> None:
@@ -95,8 +95,12 @@ class Sgp4Ensemble:
         self._propagator = _heyoka_propagator([self.satrecs[k] for k in np.flatnonzero(near)])
         if self._propagator is None:
             near[:] = False
+        else:
+            self._sat_data = np.asarray(self._propagator.sat_data)
         self._near = np.flatnonzero(near)
         self._deep = np.flatnonzero(~near)
+        self._column = np.full(len(self.satrecs), -1, dtype=np.int64)
+        self._column[self._near] = np.arange(len(self._near))
         self._array = SatrecArray([self.satrecs[k] for k in self._deep])
         # Minutes from each near-Earth element set's epoch to the ensemble's start.
         self._minutes0 = np.array(
@@ -139,22 +143,47 @@ class Sgp4Ensemble:
         self, index: IntArray, seconds: FloatArray
     ) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Object ``index[k]`` at ``seconds[k]``; see :meth:`Ensemble.states_of`."""
+        return self.evaluator(index)(seconds)
+
+    def evaluator(self, index: IntArray) -> Callable[[FloatArray], States]:
+        """Return a function of times ``(n,)`` giving object ``index[k]`` at time ``k``,
+        for repeated evaluation of the same objects (heyoka's propagator is built once)."""
+        index = np.asarray(index, dtype=np.int64)
         n = len(index)
-        r = np.full((n, 3), np.nan)
-        v = np.full((n, 3), np.nan)
-        valid = np.zeros(n, dtype=bool)
-        jd, fr = self._jd(np.asarray(seconds, dtype=np.float64))
-        order = np.argsort(index, kind="stable")
-        bounds = np.flatnonzero(np.diff(index[order])) + 1
-        for group in np.split(order, bounds):
-            if len(group):
-                sat = self.satrecs[int(index[group[0]])]
-                error, rg, vg = sat.sgp4_array(jd[group], fr[group])
-                r[group], v[group], valid[group] = rg, vg, error == 0
-        return r, v, valid
+        column = self._column[index] if n else np.empty(0, dtype=np.int64)
+        near = np.flatnonzero(column >= 0) if self._propagator is not None else np.empty(0, int)
+        rest = np.setdiff1d(np.arange(n), near, assume_unique=True)
+        sub = None
+        if len(near):
+            # One propagator over exactly these element sets, each at its own time.
+            sub = type(self._propagator)(np.ascontiguousarray(self._sat_data[:, column[near]]))
+        minutes0 = self._minutes0[column[near]] if len(near) else np.empty(0)
+        order = np.argsort(index[rest], kind="stable")
+        groups = np.split(order, np.flatnonzero(np.diff(index[rest][order])) + 1)
+
+        def states(seconds: FloatArray) -> States:
+            seconds = np.asarray(seconds, dtype=np.float64)
+            r = np.full((n, 3), np.nan)
+            v = np.full((n, 3), np.nan)
+            valid = np.zeros(n, dtype=bool)
+            if sub is not None:
+                out = sub(np.ascontiguousarray(minutes0 + seconds[near] / 60.0))
+                r[near], v[near] = out[0:3].T, out[3:6].T
+                valid[near] = (out[6] == 0) & np.isfinite(out[0])
+            if len(rest):
+                jd, fr = self._jd(seconds[rest])
+                for group in groups:
+                    if len(group):
+                        sat = self.satrecs[int(index[rest[group[0]]])]
+                        error, rg, vg = sat.sgp4_array(jd[group], fr[group])
+                        at = rest[group]
+                        r[at], v[at], valid[at] = rg, vg, error == 0
+            return r, v, valid
+
+        return states
 
 
-def _heyoka_propagator(satrecs: list[Satrec]) -> Callable[[FloatArray], FloatArray] | None:
+def _heyoka_propagator(satrecs: list[Satrec]) -> Any:
     """heyoka's SGP4 propagator for near-Earth element sets, or None without heyoka."""
     if not satrecs:
         return None
@@ -162,8 +191,7 @@ def _heyoka_propagator(satrecs: list[Satrec]) -> Callable[[FloatArray], FloatArr
         import heyoka
     except ImportError:
         return None
-    propagator: Callable[[FloatArray], FloatArray] = heyoka.model.sgp4_propagator(satrecs)
-    return propagator
+    return heyoka.model.sgp4_propagator(satrecs)
 
 
 @dataclass(frozen=True)
@@ -288,10 +316,11 @@ def _refine(
     hi = brackets[:, 3].copy()
     kind = brackets[:, 4].astype(np.int64)
     width = np.maximum(hi - lo, node_step / 64)
-    f_lo = _range_rate(ensemble, i, j, lo)
+    pairs = _PairStates(ensemble, i, j)
+    f_lo = pairs.range_rate(np.arange(len(i)), lo)
     f_hi = f_lo.copy()
-    interior = lo < hi
-    f_hi[interior] = _range_rate(ensemble, i[interior], j[interior], hi[interior])
+    interior = np.flatnonzero(lo < hi)
+    f_hi[interior] = pairs.range_rate(interior, hi[interior])
     # Minima on the window's edges stand when the exact range rate agrees.
     start_edge = (kind == AT_START) & (f_lo > 0)
     end_edge = (kind == AT_END) & (f_hi < 0)
@@ -303,8 +332,8 @@ def _refine(
             break
         lo[bad_lo] = np.maximum(lo[bad_lo] - width[bad_lo], 0.0)
         hi[bad_hi] = np.minimum(hi[bad_hi] + width[bad_hi], duration_s)
-        f_lo[bad_lo] = _range_rate(ensemble, i[bad_lo], j[bad_lo], lo[bad_lo])
-        f_hi[bad_hi] = _range_rate(ensemble, i[bad_hi], j[bad_hi], hi[bad_hi])
+        f_lo[bad_lo] = pairs.range_rate(np.flatnonzero(bad_lo), lo[bad_lo])
+        f_hi[bad_hi] = pairs.range_rate(np.flatnonzero(bad_hi), hi[bad_hi])
         width = np.where(bad_lo | bad_hi, np.minimum(2 * width, node_step), width)
     ok = pending & (f_lo < 0) & (f_hi >= 0)
     # Widened to the window's edge with the range still rising from it (or falling to it).
@@ -319,9 +348,9 @@ def _refine(
     span = f_hi - f_lo
     with np.errstate(divide="ignore", invalid="ignore"):
         guess = np.where(span > 0, lo - f_lo * (hi - lo) / span, 0.5 * (lo + hi))
-    t = _safeguarded_newton(ensemble, i, j, lo, hi, np.clip(guess, lo, hi))
-    r1, v1, ok1 = ensemble.states_of(i, t)
-    r2, v2, ok2 = ensemble.states_of(j, t)
+    pairs = _PairStates(ensemble, i, j)
+    t = _safeguarded_newton(pairs, lo, hi, np.clip(guess, lo, hi))
+    r1, v1, ok1, r2, v2, ok2 = pairs.states(np.arange(len(i)), t)
     miss = np.linalg.norm(r2 - r1, axis=1)
     close = np.flatnonzero(ok1 & ok2 & (miss < threshold_km))
     # One row per minimum: the same pair within a millisecond is the same approach.
@@ -347,18 +376,38 @@ def _refine(
     )
 
 
-def _range_rate(ensemble: Ensemble, i: IntArray, j: IntArray, t: FloatArray) -> FloatArray:
-    """Exact ``d . dv`` of pairs ``(i, j)`` at times ``t`` (NaN where a state is invalid)."""
-    r1, v1, ok1 = ensemble.states_of(i, t)
-    r2, v2, ok2 = ensemble.states_of(j, t)
-    f = np.einsum("ij,ij->i", r2 - r1, v2 - v1)
-    return np.where(ok1 & ok2, f, np.nan)
+class _PairStates:
+    """Exact states of the pairs ``(i[k], j[k])``, evaluated together at one time per pair
+    (with an ensemble that offers ``evaluator``, its propagator is built once)."""
+
+    def __init__(self, ensemble: Ensemble, i: IntArray, j: IntArray) -> None:
+        self.ensemble, self.i, self.j = ensemble, i, j
+        self.n = len(i)
+        make = getattr(ensemble, "evaluator", None)
+        self._evaluate = make(np.concatenate([i, j])) if make is not None else None
+        self._times = np.zeros(2 * self.n)
+
+    def states(self, idx: IntArray, t: FloatArray) -> tuple[FloatArray, ...]:
+        """Both objects' states ``r1, v1, ok1, r2, v2, ok2`` of pairs ``idx`` at times ``t``."""
+        if self._evaluate is None:
+            r1, v1, ok1 = self.ensemble.states_of(self.i[idx], t)
+            r2, v2, ok2 = self.ensemble.states_of(self.j[idx], t)
+            return r1, v1, ok1, r2, v2, ok2
+        self._times[idx] = t
+        self._times[self.n + idx] = t
+        r, v, ok = self._evaluate(self._times)
+        other = self.n + idx
+        return r[idx], v[idx], ok[idx], r[other], v[other], ok[other]
+
+    def range_rate(self, idx: IntArray, t: FloatArray) -> FloatArray:
+        """Exact ``d . dv`` of pairs ``idx`` at times ``t`` (NaN where a state is invalid)."""
+        r1, v1, ok1, r2, v2, ok2 = self.states(idx, t)
+        f = np.einsum("ij,ij->i", r2 - r1, v2 - v1)
+        return np.where(ok1 & ok2, f, np.nan)
 
 
 def _safeguarded_newton(
-    ensemble: Ensemble,
-    i: IntArray,
-    j: IntArray,
+    pairs: _PairStates,
     lo: FloatArray,
     hi: FloatArray,
     guess: FloatArray,
@@ -382,8 +431,7 @@ def _safeguarded_newton(
             break
         idx = np.flatnonzero(active)
         ti = t[idx]
-        r1, v1, _ = ensemble.states_of(i[idx], ti)
-        r2, v2, _ = ensemble.states_of(j[idx], ti)
+        r1, v1, _, r2, v2, _ = pairs.states(idx, ti)
         dr, dv = r2 - r1, v2 - v1
         f = np.einsum("ij,ij->i", dr, dv)
         slope = np.einsum("ij,ij->i", dv, dv)

@@ -132,12 +132,13 @@ def _grow(out: FloatArray, m: int) -> FloatArray:
 
 
 @njit(cache=True, nogil=True)
-def _radix_order(keys: IntArray) -> IntArray:
-    """Stable order of 36-bit keys (three passes of 12 bits)."""
+def _radix_order(keys: IntArray, order: IntArray, spare: IntArray) -> IntArray:
+    """Stable order of 36-bit keys (three passes of 12 bits), in ``order`` or ``spare``
+    (workspaces at least as long as ``keys``)."""
     n = keys.shape[0]
-    order = np.arange(n)
-    spare = np.empty(n, dtype=np.int64)
     counts = np.empty(_DIGITS + 1, dtype=np.int64)
+    for k in range(n):
+        order[k] = k
     for shift in (0, _BITS, 2 * _BITS):
         counts[:] = 0
         for k in range(n):
@@ -195,7 +196,7 @@ def _zq(z: float, quantum: float) -> int:
 @njit(cache=True, nogil=True)
 def window_pairs(
     p: FloatArray, w: FloatArray, rho: FloatArray, extra: FloatArray,
-    threshold: float, half: float, cell: float,
+    threshold: float, half: float, cell: float, work: IntArray, packed: FloatArray,
 ) -> IntArray:  # fmt: skip
     """Given positions ``p`` and velocities ``w`` ``(n, 3)`` at a window's centre, radii
     ``rho`` and margins ``extra`` ``(n,)``, return the ``(m, 2)`` pairs (rows of ``p``)
@@ -208,14 +209,16 @@ def window_pairs(
     sorted third: Hockney & Eastwood, "Computer Simulation Using Particles", 1988, ch. 8).
     Each wider object searches the columns within its own reach; pairs of wide objects are
     compared directly.  Far objects are clamped into the outermost columns and z slots,
-    which only adds comparisons.
+    which only adds comparisons.  ``work`` ``(9, n + 1)`` and ``packed`` ``(2, n, 4)`` are
+    workspaces (reused between windows: fresh arrays would cost page faults every time).
     """
     n = p.shape[0]
-    out = np.empty((max(64, n), 2), dtype=np.int64)
+    out = np.empty((256, 2), dtype=np.int64)
     m = 0
     quantum = cell / 8.0
-    narrow = np.empty(n, dtype=np.int64)
-    wide = np.empty(n, dtype=np.int64)
+    narrow, wide, keys, index = work[0], work[1], work[2], work[3]
+    zq, column, starts = work[4], work[5], work[6]
+    sp, sw = packed[0], packed[1]
     n_narrow = 0
     n_wide = 0
     reach_narrow = 0.0
@@ -227,18 +230,12 @@ def window_pairs(
         else:
             wide[n_wide] = k
             n_wide += 1
-    keys = np.empty(n_narrow, dtype=np.int64)
     for k in range(n_narrow):
         q = narrow[k]
         keys[k] = _key(_coordinate(p[q, 0], cell), _coordinate(p[q, 1], cell),
                        _zq(p[q, 2], quantum))  # fmt: skip
-    order = _radix_order(keys)
+    order = _radix_order(keys[:n_narrow], work[7], work[8])
     # Sorted copies (x, y, z, rho and velocity, margin): the sweeps read memory in order.
-    index = np.empty(n_narrow, dtype=np.int64)
-    sp = np.empty((n_narrow, 4))
-    sw = np.empty((n_narrow, 4))
-    zq = np.empty(n_narrow, dtype=np.int64)
-    column = np.empty(n_narrow, dtype=np.int64)
     for k in range(n_narrow):
         q = narrow[order[k]]
         index[k] = q
@@ -247,14 +244,13 @@ def window_pairs(
         key = keys[order[k]]
         zq[k] = key & _MASK
         column[k] = key >> _BITS
-    starts = np.empty(n_narrow + 1, dtype=np.int64)
     columns = 0
     for k in range(n_narrow):
         if k == 0 or column[k] != column[k - 1]:
             starts[columns] = k
             columns += 1
     starts[columns] = n_narrow
-    unique = np.empty(columns, dtype=np.int64)
+    unique = narrow[:columns]  # no longer needed: holds each column's key
     for c in range(columns):
         unique[c] = column[starts[c]]
     span = int(np.ceil(2.0 * reach_narrow / quantum)) + 1  # z slots within reach
@@ -411,6 +407,8 @@ def block_brackets(
     ids = np.empty(n, dtype=np.int64)
     q = np.empty((4, 3))
     f = np.empty(substeps + 1)
+    work = np.empty((9, n + 1), dtype=np.int64)
+    packed = np.empty((2, n, 4))
     cell = 2.0 * (cell_speed * half + 0.5 * threshold + 2.0)
     h2, h3 = node_step * node_step, node_step * node_step * node_step
     for k in range(n_intervals):
@@ -452,7 +450,8 @@ def block_brackets(
                     w[t, c] = vel
                     s2 += vel * vel
                 rho[t] = np.sqrt(s2) * half + extra[t] + 0.5 * threshold
-            pairs = window_pairs(p[:cnt], w[:cnt], rho[:cnt], extra[:cnt], threshold, half, cell)
+            pairs = window_pairs(p[:cnt], w[:cnt], rho[:cnt], extra[:cnt], threshold, half, cell,
+                                 work, packed)  # fmt: skip
             for t in range(pairs.shape[0]):
                 a, b = pairs[t, 0], pairs[t, 1]
                 if not all_primary and not (primary[ids[a]] or primary[ids[b]]):
