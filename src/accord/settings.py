@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     screening_workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         gt=0,
-        description="Processes that screen blocks of time in parallel.",
+        description="Threads that screen blocks of time in parallel.",
     )
 
     @property

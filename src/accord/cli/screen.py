@@ -55,7 +55,7 @@ def _primaries(text: str | None) -> list[int] | None:
               show_default=True, help="Screening sphere radius.")  # fmt: skip
 @click.option("--primaries", help="Screen only these objects (NORAD,NORAD,...) against all.")
 @click.option("--step", type=click.FloatRange(min=1.0), default=DEFAULT_STEP_S,
-              show_default=True, help="Sampling step in seconds.")  # fmt: skip
+              show_default=True, help="Sieve window in seconds (any value is safe).")  # fmt: skip
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Rows in the table.")  # fmt: skip
 @click.option("--cdm-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -55,6 +55,7 @@ DEFAULT_STEP_S = 30.0
 
 Progress = Callable[[int, int], None]
 States = tuple[FloatArray, FloatArray, BoolArray]
+PairStates = tuple[FloatArray, FloatArray, BoolArray, FloatArray, FloatArray, BoolArray]
 
 
 class Ensemble(Protocol):
@@ -387,7 +388,7 @@ class _PairStates:
         self._evaluate = make(np.concatenate([i, j])) if make is not None else None
         self._times = np.zeros(2 * self.n)
 
-    def states(self, idx: IntArray, t: FloatArray) -> tuple[FloatArray, ...]:
+    def states(self, idx: IntArray, t: FloatArray) -> PairStates:
         """Both objects' states ``r1, v1, ok1, r2, v2, ok2`` of pairs ``idx`` at times ``t``."""
         if self._evaluate is None:
             r1, v1, ok1 = self.ensemble.states_of(self.i[idx], t)

@@ -134,7 +134,7 @@ def screen_element_sets(
     progress: Progress | None = None,
 ) -> ScreeningResult:
     """Screen element sets against each other (or ``primaries`` against all), in
-    ``workers`` processes.
+    ``workers`` threads.
 
     ``start`` defaults to the latest epoch among the element sets: the window begins where
     the freshest data does.
