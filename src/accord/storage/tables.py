@@ -43,6 +43,7 @@ partners = Table(
     Column("kind", String(32), nullable=False, default="operator"),
     Column("country", String(8)),
     Column("created_at", DateTime, nullable=False),
+    Column("default_releasability", String(16), nullable=False, default="agreement"),
 )
 
 submissions = Table(
@@ -62,6 +63,8 @@ submissions = Table(
     Column("duplicates", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
     Column("reason", Text),  # why a whole submission was refused (unreadable, unknown format)
+    Column("releasability", String(16), nullable=False, default="agreement"),
+    Column("signature", String(200)),  # the partner's Ed25519 signature over raw, base64
 )
 
 rejections = Table(
@@ -190,4 +193,73 @@ conjunctions = Table(
     Column("hard_body_radius_m", Float),
     Column("at_edge", Integer, nullable=False),  # 0/1: the TCA lies outside the window
     Index("ix_conjunctions_pair_tca", "norad_cat_id_1", "norad_cat_id_2", "tca"),
+)
+
+# Federation: users, keys, agreements and the ledger (migration 0003).
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("role", String(16), nullable=False),  # admin | analyst | operator | observer
+    Column("password_hash", String(200)),  # Argon2id; None: API keys only
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("prefix", String(12), nullable=False),  # the first characters, to recognise it
+    Column("scopes", JSON, nullable=False),  # e.g. ["read", "submit"]
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("public_key", LargeBinary, nullable=False),  # raw Ed25519, 32 bytes
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("recipients", JSON, nullable=False),  # partner codes
+    Column("data_classes", JSON, nullable=False),
+    Column("grant", String(16), nullable=False),  # full | derived-only | delayed | none
+    Column("delay_s", Float, nullable=False, default=0.0),
+    Column("object_scope", String(2000), nullable=False, default="all"),
+    Column("onward", Integer, nullable=False, default=1),
+    Column("mediator", String(32)),
+    Column("starts_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("revoked_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("partner", String(32)),
+    Column("action", String(64), nullable=False, index=True),
+    Column("subject", String(200), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("signature", String(200)),
+    Column("previous", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
 )
