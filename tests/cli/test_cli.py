@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -185,3 +187,17 @@ def test_pc_command(shared_data: Path) -> None:
     square = json.loads(CliRunner().invoke(cli, ["pc", str(real), "--shape", "square",
                                                  "--hbr-m", "5", "--json"]).output)  # fmt: skip
     assert square["pc"] > data["pc"]  # the square holds the circle
+
+
+def test_audit_verify_and_log(home: Path) -> None:
+    log = json.loads(run(home, "audit", "log", "--json").output)
+    assert [e["action"] for e in log] == ["submission"] * 4  # the four demo files
+    assert [e["seq"] for e in log] == [1, 2, 3, 4]
+    assert all(e["previous"] == prev["hash"] for prev, e in itertools.pairwise(log))
+    intact = run(home, "audit", "verify")
+    assert intact.exit_code == 0 and "Ledger intact: 4 entries verified" in intact.output
+    with sqlite3.connect(home / "accord.db") as db:
+        db.execute("UPDATE ledger SET subject = 'submission:9' WHERE seq = 3")
+    broken = run(home, "audit", "verify", "--json")
+    assert broken.exit_code == 1
+    assert json.loads(broken.output)["broken"]["seq"] == 3

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from accord import __version__
+from accord.cli.audit import audit
 from accord.cli.catalogue import catalogue, export
 from accord.cli.cdm import cdm
 from accord.cli.common import AccordGroup
@@ -37,3 +38,4 @@ cli.add_command(propagate)
 cli.add_command(screen)
 cli.add_command(cdm)
 cli.add_command(pc)
+cli.add_command(audit)

@@ -25,10 +25,14 @@ from accord.errors import FormatError, InvalidRequestError, NotFoundError
 from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet, Parsed, Rejected, SatcatEntry
 from accord.formats.satcat import load_satcat_csv
+from accord.policy.model import Releasability
+from accord.policy.trust import verify_signature
+from accord.services import audit
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
 FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat")
+RELEASABILITY = tuple(label.value for label in Releasability)
 
 Progress = Callable[[int, int], None]
 
@@ -275,20 +279,36 @@ def ingest_bytes(
     source: str | None = None,
     fmt: str = "auto",
     progress: Progress | None = None,
+    signature: str | None = None,
+    releasability: str | None = None,
+    actor: str | None = None,
 ) -> IngestSummary:
     """Given a submission's bytes, store what is good and keep what is not; return a summary.
 
     ``source`` is the submitting partner's code (default: the local partner); ``fmt`` one of
-    FORMATS.  A submission that cannot be read at all (not text, unknown format) is kept
-    with status ``rejected`` and its reason.
+    FORMATS; ``releasability`` the submission's label (default: the partner's);
+    ``signature`` the partner's Ed25519 signature over ``data`` (base64); ``actor`` who
+    submits (for the ledger; default: the partner).  The submission is appended to the
+    ledger in the transaction that stores it.  A submission that cannot be read at all
+    (not text, unknown format) or whose signature does not verify against the partner's
+    keys is kept with status ``rejected`` and its reason.
     """
     if fmt not in FORMATS:
         raise InvalidRequestError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if releasability is not None and releasability not in RELEASABILITY:
+        raise InvalidRequestError(
+            f"unknown releasability {releasability!r}: expected one of {', '.join(RELEASABILITY)}"
+        )
     code = source or store.settings.local_partner
     with store.engine.begin() as conn:
         partner = repo.partner_by_code(conn, code)
         if partner is None:
             raise NotFoundError(f"no partner with code {code!r}")
+        refused = None
+        if signature is not None:
+            keys = repo.partner_public_keys(conn).get(code, [])
+            if not any(verify_signature(key, data, signature) for key in keys):
+                refused = f"the signature does not verify against {code}'s keys"
         submission_id = repo.add_submission(
             conn,
             partner_id=partner.id,
@@ -298,13 +318,29 @@ def ingest_bytes(
             size_bytes=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             raw=data,
-            status="in-progress",
+            status="in-progress" if refused is None else "rejected",
+            reason=refused,
             records=0,
             accepted=0,
             duplicates=0,
             rejected=0,
+            releasability=releasability or partner.default_releasability,
+            signature=signature,
+        )
+        audit.record(
+            conn,
+            actor=actor or code,
+            partner=code,
+            action="submission" if refused is None else "submission.rejected",
+            subject=f"submission:{submission_id}",
+            data=data,
+            signature=signature if refused is None else None,
         )
     summary = IngestSummary(submission_id, filename, fmt)
+    if refused is not None:
+        summary.rejected = 1
+        summary.rejections.append(RejectionInfo(None, "signature", refused))
+        return summary
     try:
         text = decode_submission(data)
         if fmt == "auto":

@@ -28,6 +28,8 @@ from sqlalchemy import (
 from accord.storage.tables import (
     conjunctions,
     element_sets,
+    ledger,
+    partner_keys,
     partners,
     rejections,
     screening_inputs,
@@ -350,3 +352,73 @@ def screening_input_ids(conn: Connection, run_id: int) -> list[int]:
             select(c.element_set_id).where(c.run_id == run_id).order_by(c.element_set_id)
         ).scalars()
     )
+
+
+# -- ledger ------------------------------------------------------------------------------
+
+
+def ledger_tail(conn: Connection) -> Row[Any] | None:
+    """Return the last ledger entry (highest ``seq``), or None for an empty ledger."""
+    return conn.execute(select(ledger).order_by(ledger.c.seq.desc()).limit(1)).first()
+
+
+def add_ledger_entry(conn: Connection, **values: Any) -> None:
+    """Append one ledger row (the caller computed its sequence and hashes)."""
+    conn.execute(insert(ledger).values(**values))
+
+
+def ledger_entries(
+    conn: Connection,
+    *,
+    partner: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[Row[Any]]:
+    """Yield ledger rows in ``seq`` order, filtered by partner, action (a prefix ending in
+    ``.`` matches a family: ``agreement.``) and time."""
+    query = select(ledger).order_by(ledger.c.seq)
+    if partner is not None:
+        query = query.where(ledger.c.partner == partner)
+    if action is not None:
+        if action.endswith("."):
+            query = query.where(ledger.c.action.startswith(action))
+        else:
+            query = query.where(ledger.c.action == action)
+    if since is not None:
+        query = query.where(ledger.c.at >= since)
+    if until is not None:
+        query = query.where(ledger.c.at < until)
+    if limit is not None:
+        query = query.limit(limit)
+    yield from conn.execute(query)
+
+
+def partner_public_keys(conn: Connection) -> dict[str, list[bytes]]:
+    """Every partner's Ed25519 public keys (revoked ones too), by partner code."""
+    rows = conn.execute(
+        select(partners.c.code, partner_keys.c.public_key).join(
+            partner_keys, partner_keys.c.partner_id == partners.c.id
+        )
+    )
+    keys: dict[str, list[bytes]] = {}
+    for code, key in rows:
+        keys.setdefault(code, []).append(bytes(key))
+    return keys
+
+
+def submission_raw(conn: Connection, submission_id: int) -> bytes | None:
+    """The raw bytes of a submission as stored, or None."""
+    value = conn.execute(
+        select(submissions.c.raw).where(submissions.c.id == submission_id)
+    ).scalar_one_or_none()
+    return None if value is None else bytes(value)
+
+
+def add_partner_key(conn: Connection, partner_id: int, public_key: bytes, now: datetime) -> int:
+    """Register a partner's Ed25519 public key; return its id."""
+    result = conn.execute(
+        insert(partner_keys).values(partner_id=partner_id, public_key=public_key, created_at=now)
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]

@@ -1,0 +1,101 @@
+"""The ledger: appending what happened, verifying the chain, listing entries.
+
+Every submission, agreement change, key change and release of restricted data is appended
+in the same transaction as the change itself (:func:`record`), so the ledger and the store
+cannot disagree.  :func:`verify` recomputes every hash, the link to the previous entry, the
+digest of each subject's stored bytes and each submission's signature, and names the first
+entry that fails (:mod:`accord.policy.trust`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from accord.policy.trust import GENESIS, Break, Entry, digest, sealed, verify_chain
+from accord.services.store import Store, utcnow
+from accord.storage import repositories as repo
+
+
+def record(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    data: bytes,
+    partner: str | None = None,
+    signature: str | None = None,
+    at: datetime | None = None,
+) -> Entry:
+    """Append an entry for ``action`` on ``subject`` (whose bytes are ``data``) in the
+    caller's transaction; return it.  Two writers racing for the same sequence number
+    collide on the primary key, and the loser's transaction fails whole."""
+    tail = repo.ledger_tail(conn)
+    entry = sealed(
+        Entry(
+            seq=1 if tail is None else tail.seq + 1,
+            at=at or utcnow(),
+            actor=actor,
+            partner=partner,
+            action=action,
+            subject=subject,
+            digest=digest(data),
+            signature=signature,
+            previous=GENESIS if tail is None else tail.hash,
+        )
+    )
+    repo.add_ledger_entry(conn, **entry.__dict__)
+    return entry
+
+
+def _entry(row: Row[Any]) -> Entry:
+    return Entry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        partner=row.partner,
+        action=row.action,
+        subject=row.subject,
+        digest=row.digest,
+        signature=row.signature,
+        previous=row.previous,
+        hash=row.hash,
+    )
+
+
+def verify(store: Store) -> Break | None:
+    """Recompute the whole chain; return the first broken entry, or None if it holds."""
+    with store.engine.connect() as conn:
+        keys = repo.partner_public_keys(conn)
+
+        def payload(entry: Entry) -> bytes | None:
+            kind, _, ident = entry.subject.partition(":")
+            if kind == "submission" and ident.isdigit():
+                raw = repo.submission_raw(conn, int(ident))
+                return raw if raw is not None else b""  # a deleted submission breaks
+            return None
+
+        entries = (_entry(row) for row in repo.ledger_entries(conn))
+        return verify_chain(entries, payload, keys)
+
+
+def log(
+    store: Store,
+    *,
+    partner: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[Entry]:
+    """Yield ledger entries in order, filtered (see :func:`repo.ledger_entries`)."""
+    with store.engine.connect() as conn:
+        rows = repo.ledger_entries(
+            conn, partner=partner, action=action, since=since, until=until, limit=limit
+        )
+        for row in rows:
+            yield _entry(row)
