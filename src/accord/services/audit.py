@@ -73,10 +73,15 @@ def verify(store: Store) -> Break | None:
         keys = repo.partner_public_keys(conn)
 
         def payload(entry: Entry) -> bytes | None:
+            """The subject's bytes as stored now, where the store keeps the subject."""
+            from accord.services.federation import agreement_payload
+
             kind, _, ident = entry.subject.partition(":")
             if kind == "submission" and ident.isdigit():
                 raw = repo.submission_raw(conn, int(ident))
                 return raw if raw is not None else b""  # a deleted submission breaks
+            if kind == "agreement":
+                return agreement_payload(conn, ident)
             return None
 
         entries = (_entry(row) for row in repo.ledger_entries(conn))
