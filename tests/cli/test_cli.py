@@ -201,3 +201,42 @@ def test_audit_verify_and_log(home: Path) -> None:
     broken = run(home, "audit", "verify", "--json")
     assert broken.exit_code == 1
     assert json.loads(broken.output)["broken"]["seq"] == 3
+
+
+def test_federation_commands(home: Path, tmp_path: Path) -> None:
+    key_file = tmp_path / "fra.pem"
+    added = run(home, "partner", "add", "FRA", "--name", "CNES", "--country", "FR",
+                "--key-out", str(key_file))  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert key_file.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--kind", "nation")
+    codes = [p["code"] for p in json.loads(run(home, "partner", "list", "--json").output)]
+    assert codes == ["DEU", "FRA", "LOCAL"]
+    user = CliRunner().invoke(
+        cli, ["--home", str(home), "user", "add", "a@deu.example", "--partner", "DEU",
+              "--role", "analyst", "--password-stdin"], input="pw\n",
+    )  # fmt: skip
+    assert user.exit_code == 0, user.output
+    api_key = run(home, "key", "create", "--user", "a@deu.example").output.strip()
+    assert api_key.startswith("acc_")
+    assert run(home, "key", "revoke", api_key[:12]).exit_code == 0
+    terms = ["--data", "element-sets", "--grant", "delayed:6h", "--objects", "regime:leo"]
+    made = run(home, "agreement", "add", "--provider", "FRA", "--recipients", "DEU", *terms)
+    assert made.exit_code == 0 and "Agreement 1 recorded" in made.output
+    shown = json.loads(run(home, "agreement", "show", "1", "--json").output)
+    assert shown["grant"] == "delayed" and shown["delay_s"] == 21600 and shown["in_force"]
+    assert run(home, "agreement", "revoke", "1").exit_code == 0
+    assert not json.loads(run(home, "agreement", "list", "--json").output)[0]["in_force"]
+    bad = run(home, "agreement", "add", "--provider", "FRA", "--recipients", "DEU",
+              "--data", "orbits", "--grant", "full")  # fmt: skip
+    assert bad.exit_code != 0 and "data class 'orbits'" in bad.output
+    # A signed submission from FRA, and the ledger that holds everything.
+    demo = DEMO_DIR / "celestrak_active_2025-11-10_sample.txt"
+    signed = run(home, "ingest", str(demo), "--source", "FRA", "--sign-key", str(key_file),
+                 "--releasability", "public", "--json")  # fmt: skip
+    assert json.loads(signed.output)[0]["rejected"] == 0
+    actions = [e["action"] for e in json.loads(run(home, "audit", "log", "--json").output)]
+    assert actions[4:] == ["partner.add", "key.partner.add", "partner.add", "key.partner.add",
+                           "user.add", "key.create", "key.revoke", "agreement.add",
+                           "agreement.revoke", "submission"]  # fmt: skip
+    assert run(home, "audit", "verify").exit_code == 0

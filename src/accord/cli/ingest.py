@@ -15,7 +15,7 @@ from accord.cli.common import (
     settings_from,
 )
 from accord.services.demo import demo_files
-from accord.services.ingest import FORMATS, IngestSummary, ingest_file
+from accord.services.ingest import FORMATS, RELEASABILITY, IngestSummary, ingest_file
 from accord.services.store import init_store
 
 
@@ -64,6 +64,10 @@ def _render(summaries: list[IngestSummary], max_reasons: int = 10) -> None:
     help="Input format; auto detects it from the content.",
 )
 @click.option("--demo", is_flag=True, help="Ingest the bundled demo catalogue.")
+@click.option("--releasability", type=click.Choice(RELEASABILITY),
+              help="Label of the submissions (default: the partner's).")  # fmt: skip
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign each file with this partner private key (PEM).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
 @click.pass_context
 def ingest(
@@ -72,6 +76,8 @@ def ingest(
     source: str | None,
     fmt: str,
     demo: bool,
+    releasability: str | None,
+    sign_key: Path | None,
     as_json: bool,
 ) -> None:
     """Ingest element sets (TLE/3LE, OMM KVN/XML/JSON/CSV) or SATCAT CSV files (.gz too)."""
@@ -82,7 +88,11 @@ def ingest(
     with opened_store(ctx) as store:
         for path in paths:
             with progress_bar(f"ingest {path.name}", enabled=not as_json) as update:
-                summaries.append(ingest_file(store, path, source=source, fmt=fmt, progress=update))
+                summaries.append(
+                    ingest_file(store, path, source=source, fmt=fmt, progress=update,
+                                releasability=releasability,
+                                sign_key=sign_key.read_bytes() if sign_key else None)
+                )  # fmt: skip
     if as_json:
         echo_json([s.to_dict() for s in summaries])
     else:

@@ -29,6 +29,8 @@ from accord.policy.model import (
 from accord.policy.trust import api_key_hash, hash_password, new_api_key, new_key_pair
 from accord.services import audit
 from accord.services.store import Store, utcnow
+
+__all__ = ["Agreement", "NotFoundError", "utcnow"]
 from accord.storage import repositories as repo
 from accord.storage.tables import agreements, api_keys, partners, users
 

@@ -26,7 +26,7 @@ from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet, Parsed, Rejected, SatcatEntry
 from accord.formats.satcat import load_satcat_csv
 from accord.policy.model import Releasability
-from accord.policy.trust import verify_signature
+from accord.policy.trust import sign, verify_signature
 from accord.services import audit
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
@@ -380,9 +380,20 @@ def ingest_file(
     source: str | None = None,
     fmt: str = "auto",
     progress: Progress | None = None,
+    releasability: str | None = None,
+    sign_key: bytes | None = None,
 ) -> IngestSummary:
-    """Ingest one file (``.gz`` read directly); see ingest_bytes."""
+    """Ingest one file (``.gz`` read directly); see ingest_bytes.  ``sign_key``: the
+    partner's private key (PEM), to sign the bytes as the partner's client would."""
     name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    data = path.read_bytes()
     return ingest_bytes(
-        store, path.read_bytes(), filename=name, source=source, fmt=fmt, progress=progress
+        store,
+        data,
+        filename=name,
+        source=source,
+        fmt=fmt,
+        progress=progress,
+        releasability=releasability,
+        signature=sign(sign_key, data) if sign_key is not None else None,
     )
