@@ -11,6 +11,8 @@ from accord.errors import InvalidRequestError, NotFoundError
 from accord.formats.omm import dump_omm_csv, dump_omm_json, dump_omm_kvn, dump_omm_xml
 from accord.formats.records import ElementSet
 from accord.formats.tle import dump_tle
+from accord.policy.model import DataClass, Principal
+from accord.services.access import view
 from accord.services.store import Store
 from accord.storage import repositories as repo
 
@@ -79,22 +81,34 @@ def _entry(row: Any) -> CatalogueEntry:
     )
 
 
-def current_catalogue(store: Store, norad_ids: Sequence[int] | None = None) -> list[CatalogueEntry]:
-    """Return the current element set (latest epoch) of every object, or of those named."""
+def current_catalogue(
+    store: Store, norad_ids: Sequence[int] | None = None, principal: Principal | None = None
+) -> list[CatalogueEntry]:
+    """Return the current element set (latest epoch) of every object, or of those named,
+    among the element sets ``principal`` may see (None: the local operator, all)."""
     with store.engine.connect() as conn:
-        return [_entry(r) for r in repo.current_element_sets(conn, norad_ids)]
+        seen = view(conn, principal, DataClass.ELEMENT_SETS)
+        return [_entry(r) for r in repo.current_element_sets(conn, norad_ids, seen)]
 
 
-def current_entry(store: Store, norad_cat_id: int) -> CatalogueEntry:
-    """Return one object's current element set; NotFoundError if there is none."""
-    entries = current_catalogue(store, [norad_cat_id])
+def current_entry(
+    store: Store, norad_cat_id: int, principal: Principal | None = None
+) -> CatalogueEntry:
+    """Return one object's current element set; NotFoundError if there is none (or none the
+    principal may see: the same answer)."""
+    entries = current_catalogue(store, [norad_cat_id], principal)
     if not entries:
         raise NotFoundError(f"no element set for object {norad_cat_id}")
     return entries[0]
 
 
-def object_metadata(store: Store, norad_cat_id: int) -> dict[str, Any]:
-    """Return one object's catalogue metadata (SATCAT columns); NotFoundError if unknown."""
+def object_metadata(
+    store: Store, norad_cat_id: int, principal: Principal | None = None
+) -> dict[str, Any]:
+    """Return one object's catalogue metadata (SATCAT columns); NotFoundError if unknown,
+    or if the principal may see none of its element sets (the same answer)."""
+    if principal is not None:
+        current_entry(store, norad_cat_id, principal)
     with store.engine.connect() as conn:
         row = repo.objects_by_id(conn, [norad_cat_id]).get(norad_cat_id)
     if row is None:
@@ -107,11 +121,17 @@ def history(
     norad_cat_id: int,
     start: datetime | None = None,
     end: datetime | None = None,
+    principal: Principal | None = None,
 ) -> list[CatalogueEntry]:
-    """Return one object's element sets in [start, end], oldest epoch first."""
+    """Return one object's element sets in [start, end] that ``principal`` may see, oldest
+    epoch first.  An object the principal may see nothing of is not found."""
     with store.engine.connect() as conn:
-        rows = repo.element_set_history(conn, norad_cat_id, start, end)
-        if not rows and not repo.objects_by_id(conn, [norad_cat_id]):
+        seen = view(conn, principal, DataClass.ELEMENT_SETS)
+        rows = repo.element_set_history(conn, norad_cat_id, start, end, seen)
+        if not rows and (
+            not repo.objects_by_id(conn, [norad_cat_id])
+            or (seen is not None and not repo.element_set_history(conn, norad_cat_id, view=seen))
+        ):
             raise NotFoundError(f"no object {norad_cat_id}")
     return [_entry(r) for r in rows]
 
@@ -135,12 +155,18 @@ EXPORT_FORMATS: dict[str, Callable[[Sequence[ElementSet]], str]] = {
 }
 
 
-def export(store: Store, fmt: str, norad_ids: Sequence[int] | None = None) -> str:
-    """Return the current catalogue (or the objects named) written in ``fmt``."""
+def export(
+    store: Store,
+    fmt: str,
+    norad_ids: Sequence[int] | None = None,
+    principal: Principal | None = None,
+) -> str:
+    """Return the current catalogue (or the objects named) that ``principal`` may see,
+    written in ``fmt``."""
     try:
         writer = EXPORT_FORMATS[fmt]
     except KeyError:
         raise InvalidRequestError(
             f"unknown export format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}"
         ) from None
-    return writer([e.elements for e in current_catalogue(store, norad_ids)])
+    return writer([e.elements for e in current_catalogue(store, norad_ids, principal)])

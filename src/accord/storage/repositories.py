@@ -14,17 +14,23 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Connection,
     DateTime,
     Row,
     Table,
     and_,
+    case,
+    false,
     func,
     insert,
+    or_,
     select,
     update,
 )
 
+from accord.policy.decisions import Visibility
+from accord.policy.model import ObjectScope
 from accord.storage.tables import (
     conjunctions,
     element_sets,
@@ -233,26 +239,82 @@ def add_element_sets(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     _bulk_insert(conn, element_sets, rows)
 
 
-def _latest_per_object() -> Any:
-    """Return a subquery of the newest element set per object (by epoch, then arrival)."""
+def _regime() -> Any:
+    """The orbit regime of an element set, in SQL (as :func:`accord.policy.model.regime_of`:
+    HEO from e >= 0.25, LEO below 225 min, GEO between 1,300 and 1,800 min, else MEO)."""
+    c = element_sets.c
+    return case(
+        (c.eccentricity >= 0.25, "heo"),
+        (c.mean_motion > 1440.0 / 225.0, "leo"),
+        (and_(c.mean_motion >= 1440.0 / 1800.0, c.mean_motion <= 1440.0 / 1300.0), "geo"),
+        else_="meo",
+    )
+
+
+def _scope(scope: ObjectScope) -> ColumnElement[bool] | None:
+    if scope.everything:
+        return None
+    terms: list[ColumnElement[bool]] = []
+    if scope.objects:
+        terms.append(element_sets.c.norad_cat_id.in_(sorted(scope.objects)))
+    if scope.owners:
+        terms.append(space_objects.c.owner.in_(sorted(scope.owners)))
+    if scope.regimes:
+        terms.append(_regime().in_(sorted(r.value for r in scope.regimes)))
+    return or_(*terms)
+
+
+def visible(view: Visibility | None) -> ColumnElement[bool] | None:
+    """The SQL condition on element sets joined with their submission, source partner and
+    object that :meth:`Visibility.admits` states (None: no restriction)."""
+    if view is None or view.everything:
+        return None
+    label = submissions.c.releasability
+    terms: list[ColumnElement[bool]] = [label == "public"]
+    if view.own is not None:
+        terms.append(partners.c.code == view.own)
+    for clause in view.clauses:
+        parts = [partners.c.code == clause.provider, label == "agreement"]
+        scope = _scope(clause.scope)
+        if scope is not None:
+            parts.append(scope)
+        if clause.received_by is not None:
+            parts.append(element_sets.c.received_at <= clause.received_by)
+        terms.append(and_(*parts))
+    return or_(*terms) if terms else false()
+
+
+def _latest_per_object(view: Visibility | None = None) -> Any:
+    """Return a subquery of the newest element set per object (by epoch, then arrival)
+    among those ``view`` admits."""
     c = element_sets.c
     rank = (
         func.row_number()
         .over(partition_by=c.norad_cat_id, order_by=(c.epoch.desc(), c.id.desc()))
         .label("rank")
     )
-    return select(element_sets, rank).subquery("ranked")
+    query = select(element_sets, rank)
+    condition = visible(view)
+    if condition is not None:
+        query = (
+            query.join(submissions, submissions.c.id == c.submission_id)
+            .join(partners, partners.c.id == c.source_id)
+            .join(space_objects, space_objects.c.norad_cat_id == c.norad_cat_id)
+            .where(condition)
+        )
+    return query.subquery("ranked")
 
 
 def current_element_sets(
-    conn: Connection, norad_ids: Sequence[int] | None = None
+    conn: Connection, norad_ids: Sequence[int] | None = None, view: Visibility | None = None
 ) -> list[Row[Any]]:
-    """Return the current element set of each object (latest epoch), by catalogue number.
+    """Return the current element set of each object (latest epoch) that ``view`` admits
+    (None: every one), by catalogue number.
 
     Each row also carries the object's metadata columns (prefixed ``obj_``) and the code of
     the source partner (``source_code``).
     """
-    ranked = _latest_per_object()
+    ranked = _latest_per_object(view)
     query = (
         select(
             ranked,
@@ -280,14 +342,23 @@ def element_set_history(
     norad_cat_id: int,
     start: datetime | None = None,
     end: datetime | None = None,
+    view: Visibility | None = None,
 ) -> list[Row[Any]]:
-    """Return every stored element set of one object, oldest epoch first, in [start, end]."""
+    """Return every stored element set of one object that ``view`` admits, oldest epoch
+    first, in [start, end]."""
     c = element_sets.c
     query = (
         select(element_sets, partners.c.code.label("source_code"))
         .join(partners, partners.c.id == c.source_id)
         .where(c.norad_cat_id == norad_cat_id)
     )
+    condition = visible(view)
+    if condition is not None:
+        query = (
+            query.join(submissions, submissions.c.id == c.submission_id)
+            .join(space_objects, space_objects.c.norad_cat_id == c.norad_cat_id)
+            .where(condition)
+        )
     if start is not None:
         query = query.where(c.epoch >= start)
     if end is not None:
