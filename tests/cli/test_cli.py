@@ -240,3 +240,33 @@ def test_federation_commands(home: Path, tmp_path: Path) -> None:
                            "user.add", "key.create", "key.revoke", "agreement.add",
                            "agreement.revoke", "submission"]  # fmt: skip
     assert run(home, "audit", "verify").exit_code == 0
+
+
+def test_reads_as_a_user(home: Path) -> None:
+    """The demo is the local partner's (label: agreement); another partner's user sees
+    nothing until an agreement releases it, and a denied object reads as a missing one."""
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--key-out", str(home / "k.pem"))
+    run(home, "user", "add", "a@deu.example", "--partner", "DEU", "--role", "analyst")
+    everything = json.loads(run(home, "catalogue", "list", "--json").output)
+    assert len(everything) > 300
+    as_deu = ["--as", "a@deu.example"]
+    assert json.loads(run(home, *as_deu, "catalogue", "list", "--json").output) == []
+    denied = run(home, *as_deu, "catalogue", "show", "25544")
+    missing = run(home, *as_deu, "catalogue", "show", "99999")
+    assert denied.exit_code == missing.exit_code == 1
+    assert denied.output.replace("25544", "N") == missing.output.replace("99999", "N")
+    assert run(home, *as_deu, "export").output == ""
+    run(home, "agreement", "add", "--provider", "LOCAL", "--recipients", "DEU",
+        "--data", "element-sets", "--grant", "full", "--objects", "25544")  # fmt: skip
+    listed = json.loads(run(home, *as_deu, "catalogue", "list", "--json").output)
+    assert [r["NORAD_CAT_ID"] for r in listed] == [25544]
+    propagated = run(home, *as_deu, "propagate", "25544", "--start", "2026-03-04T12:00:00",
+                     "--end", "2026-03-04T12:10:00", "--step", "300", "--json")  # fmt: skip
+    assert propagated.exit_code == 0, propagated.output
+    key = run(home, "key", "create", "--user", "a@deu.example").output.strip()
+    by_key = CliRunner().invoke(cli, ["--home", str(home), "catalogue", "list", "--json"],
+                                env={"ACCORD_API_KEY": key})  # fmt: skip
+    assert [r["NORAD_CAT_ID"] for r in json.loads(by_key.output)] == [25544]
+    run(home, "key", "revoke", key[:12])
+    revoked = CliRunner().invoke(cli, ["--home", str(home), "--api-key", key, "catalogue", "list"])
+    assert revoked.exit_code == 1 and "unknown or revoked" in revoked.output

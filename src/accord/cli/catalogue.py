@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store
+from accord.cli.common import console, echo_json, opened_store, principal_from
 from accord.services import catalogue as svc
 
 _COLUMNS = ("NORAD_CAT_ID", "OBJECT_NAME", "OBJECT_ID", "EPOCH", "SOURCE")
@@ -44,7 +44,7 @@ def catalogue() -> None:
 def list_(ctx: click.Context, limit: int | None, as_json: bool) -> None:
     """List the current element set of every object (latest epoch)."""
     with opened_store(ctx) as store:
-        entries = svc.current_catalogue(store)
+        entries = svc.current_catalogue(store, principal=principal_from(ctx, store))
     rows = [e.to_dict() for e in entries]
     if as_json:
         echo_json(rows[:limit] if limit else rows)
@@ -62,8 +62,9 @@ def list_(ctx: click.Context, limit: int | None, as_json: bool) -> None:
 def show(ctx: click.Context, norad: int, as_json: bool) -> None:
     """Show one object's current element set and metadata."""
     with opened_store(ctx) as store:
-        meta = svc.object_metadata(store, norad)
-        entry = svc.current_entry(store, norad).to_dict()
+        principal = principal_from(ctx, store)
+        meta = svc.object_metadata(store, norad, principal)
+        entry = svc.current_entry(store, norad, principal).to_dict()
     data = {"object": meta, "element_set": entry}
     if as_json:
         echo_json(data)
@@ -92,7 +93,8 @@ def history(
 ) -> None:
     """List every element set of one object, oldest epoch first."""
     with opened_store(ctx) as store:
-        rows = [e.to_dict() for e in svc.history(store, norad, start, end)]
+        principal = principal_from(ctx, store)
+        rows = [e.to_dict() for e in svc.history(store, norad, start, end, principal)]
     if as_json:
         echo_json(rows)
         return
@@ -115,7 +117,7 @@ def history(
 def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     """Export the current catalogue."""
     with opened_store(ctx) as store:
-        text = svc.export(store, fmt)
+        text = svc.export(store, fmt, principal=principal_from(ctx, store))
     if output is None:
         click.echo(text, nl=False)
     else:

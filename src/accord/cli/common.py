@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from accord.errors import AccordError
+from accord.services.access import Principal, principal_for
 from accord.services.store import Store, open_store
 from accord.settings import Settings, load_settings
 
@@ -37,6 +38,16 @@ def opened_store(ctx: click.Context) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def principal_from(ctx: click.Context, store: Store) -> Principal | None:
+    """The caller named by ``--as`` or ``--api-key`` (None: the local operator)."""
+    obj = ctx.find_root().obj or {}
+    if obj.get("api_key"):
+        return principal_for(store, api_key=obj["api_key"])
+    if obj.get("as"):
+        return principal_for(store, email=obj["as"])
+    return None
 
 
 def _default(value: Any) -> Any:

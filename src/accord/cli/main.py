@@ -25,10 +25,14 @@ from accord.cli.screen import screen
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory (default: $ACCORD_HOME, else ~/.accord).",
 )
+@click.option("--as", "as_user", metavar="EMAIL",
+              help="Read as this user: only what the policy lets that user see.")  # fmt: skip
+@click.option("--api-key", envvar="ACCORD_API_KEY", metavar="KEY",
+              help="Read as the holder of this API key (or $ACCORD_API_KEY).")  # fmt: skip
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None) -> None:
+def cli(ctx: click.Context, home: Path | None, as_user: str | None, api_key: str | None) -> None:
     """Accord: a shared space catalogue between partners."""
-    ctx.obj = {"home": home}
+    ctx.obj = {"home": home, "as": as_user, "api_key": api_key}
 
 
 cli.add_command(init)

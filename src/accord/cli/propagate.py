@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store
+from accord.cli.common import console, echo_json, opened_store, principal_from
 from accord.services.propagation import FRAMES, propagate_object
 
 
@@ -33,7 +33,8 @@ def propagate(
     if end < start:
         raise click.BadParameter("--end must not be before --start", param_hint="--end")
     with opened_store(ctx) as store:
-        eph = propagate_object(store, norad, start, end, step, frame)
+        eph = propagate_object(store, norad, start, end, step, frame,
+                               principal_from(ctx, store))  # fmt: skip
     if as_json:
         echo_json(eph.to_dict())
         return

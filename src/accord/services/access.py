@@ -14,6 +14,8 @@ from accord.services.federation import agreements_of
 from accord.services.store import Store, utcnow
 from accord.storage.tables import api_keys, partners, users
 
+__all__ = ["Principal", "principal_for", "view"]
+
 
 def principal_for(
     store: Store, *, email: str | None = None, api_key: str | None = None

@@ -16,6 +16,7 @@ from accord.core.propagation import error_messages, propagate, satrec_from_eleme
 from accord.core.time import jd_from_datetime, jd_from_datetime64
 from accord.errors import InvalidRequestError
 from accord.formats.records import ElementSet
+from accord.policy.model import Principal
 from accord.services.catalogue import CatalogueEntry, current_entry
 from accord.services.store import Store
 
@@ -114,12 +115,14 @@ def propagate_object(
     end: datetime,
     step_s: float,
     frame: str = "teme",
+    principal: Principal | None = None,
 ) -> Ephemeris:
-    """Propagate one object's current element set over a time grid, in ``frame``."""
+    """Propagate one object's current element set (among those ``principal`` may see) over
+    a time grid, in ``frame``."""
     if frame not in FRAMES:
         raise InvalidRequestError(f"unknown frame {frame!r}: expected one of {', '.join(FRAMES)}")
     times = time_grid(start, end, step_s)
-    entry = current_entry(store, norad_cat_id)
+    entry = current_entry(store, norad_cat_id, principal)
     jd, fr = jd_from_datetime64(times)
     result = propagate(satrec_of(entry.elements), jd, fr)
     r, v = result.r_teme_km, result.v_teme_km_s
