@@ -78,3 +78,20 @@ def test_forged_signature_is_rejected_and_recorded(store: Store) -> None:
     last = list(audit.log(store))[-1]
     assert last.action == "submission.rejected" and last.signature is None
     assert audit.verify(store) is None
+
+
+def test_altered_element_set_is_named(store: Store) -> None:
+    _signed_store(store)
+    assert audit.verify(store) is None
+    with store.engine.begin() as conn:
+        target = conn.execute(
+            select(element_sets.c.id).where(element_sets.c.submission_id == 2).limit(1)
+        ).scalar_one()
+        conn.execute(
+            update(element_sets)
+            .where(element_sets.c.id == target)
+            .values(mean_motion=element_sets.c.mean_motion + 1e-6)
+        )
+    broken = audit.verify(store)
+    assert broken is not None and broken.seq == 2
+    assert broken.reason == f"element set {target} of submission:2 altered"

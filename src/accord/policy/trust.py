@@ -91,12 +91,15 @@ def verify_chain(
     entries: Iterable[Entry],
     payload: Callable[[Entry], bytes | None],
     public_keys: Mapping[str, Iterable[bytes]],
+    derived: Callable[[Entry, bytes], str | None] | None = None,
 ) -> Break | None:
     """Recompute the chain in ``seq`` order and return the first broken entry, or None.
 
     ``payload(entry)`` returns the subject's bytes as stored now (None when the entry has
     no stored subject to check); ``public_keys`` maps a partner code to its raw Ed25519
-    public keys (current and revoked: a signature made before a revocation stays valid).
+    public keys (current and revoked: a signature made before a revocation stays valid);
+    ``derived(entry, payload)``, once the payload verifies, checks what was stored from it
+    (the records of a submission) and returns why they do not match, or None.
     """
     previous = GENESIS
     expected_seq = 1
@@ -115,6 +118,10 @@ def verify_chain(
                 keys = list(public_keys.get(entry.partner or "", ()))
                 if not any(verify_signature(key, data, entry.signature) for key in keys):
                     return Break(entry.seq, f"{entry.subject}: signature does not verify")
+            if derived is not None:
+                reason = derived(entry, data)
+                if reason is not None:
+                    return Break(entry.seq, reason)
         previous = entry.hash
         expected_seq += 1
     return None

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
+from accord.errors import AccordError
+from accord.formats.detect import load
 from accord.policy.trust import GENESIS, Break, Entry, digest, sealed, verify_chain
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
@@ -84,8 +86,39 @@ def verify(store: Store) -> Break | None:
                 return agreement_payload(conn, ident)
             return None
 
+        def derived(entry: Entry, data: bytes) -> str | None:
+            """The element sets stored from a submission must be records of its bytes."""
+            kind, _, ident = entry.subject.partition(":")
+            if kind != "submission" or entry.action != "submission" or not ident.isdigit():
+                return None
+            return _stored_records_match(conn, int(ident), data)
+
         entries = (_entry(row) for row in repo.ledger_entries(conn))
-        return verify_chain(entries, payload, keys)
+        return verify_chain(entries, payload, keys, derived)
+
+
+def _stored_records_match(conn: Connection, submission_id: int, data: bytes) -> str | None:
+    """Check every element set stored from a submission: its fields must hash to its stored
+    content digest, and that digest must be one of the records parsed again from the
+    submission's bytes.  Return why not, or None."""
+    from accord.services.catalogue import _entry as catalogue_entry
+    from accord.services.ingest import content_digest, decode_submission
+
+    rows = repo.element_sets_of_submission(conn, submission_id)
+    if not rows:
+        return None
+    submission = repo.submission(conn, submission_id)
+    assert submission is not None
+    try:
+        parsed = load(decode_submission(data), submission.format)
+    except (AccordError, ValueError):
+        return f"submission:{submission_id}: its bytes no longer parse"
+    sent = {content_digest(p.record) for p in parsed.accepted}
+    for row in rows:
+        elements = catalogue_entry(row).elements
+        if content_digest(elements) != row.content_sha256 or row.content_sha256 not in sent:
+            return f"element set {row.id} of submission:{submission_id} altered"
+    return None
 
 
 def log(

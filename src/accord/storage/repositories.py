@@ -493,3 +493,16 @@ def add_partner_key(conn: Connection, partner_id: int, public_key: bytes, now: d
         insert(partner_keys).values(partner_id=partner_id, public_key=public_key, created_at=now)
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def element_sets_of_submission(conn: Connection, submission_id: int) -> list[Row[Any]]:
+    """Every element set stored from one submission (with its source code), by id."""
+    c = element_sets.c
+    return list(
+        conn.execute(
+            select(element_sets, partners.c.code.label("source_code"))
+            .join(partners, partners.c.id == c.source_id)
+            .where(c.submission_id == submission_id)
+            .order_by(c.id)
+        )
+    )
