@@ -270,3 +270,18 @@ def test_reads_as_a_user(home: Path) -> None:
     run(home, "key", "revoke", key[:12])
     revoked = CliRunner().invoke(cli, ["--home", str(home), "--api-key", key, "catalogue", "list"])
     assert revoked.exit_code == 1 and "unknown or revoked" in revoked.output
+
+
+def test_conjunctions_list(home: Path) -> None:
+    screened = run(home, "screen", "--window", "6h", "--json")
+    assert screened.exit_code == 0, screened.output
+    stored = json.loads(screened.output)
+    listed = json.loads(run(home, "conjunctions", "list", "--json").output)
+    assert listed["run"] == stored["run_id"]
+    assert len(listed["conjunctions"]) == len(stored["conjunctions"]) > 0
+    assert {c["release"] for c in listed["conjunctions"]} == {"full"}
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--key-out", str(home / "k.pem"))
+    run(home, "user", "add", "a@deu.example", "--partner", "DEU", "--role", "observer")
+    as_deu = json.loads(run(home, "--as", "a@deu.example", "conjunctions", "list", "--json").output)
+    assert as_deu["conjunctions"] == []
+    assert run(home, "conjunctions", "list", "--run", "99").exit_code == 1

@@ -11,6 +11,7 @@ from accord.cli.audit import audit
 from accord.cli.catalogue import catalogue, export
 from accord.cli.cdm import cdm
 from accord.cli.common import AccordGroup
+from accord.cli.conjunctions import conjunctions
 from accord.cli.federation import agreement, key, partner, user
 from accord.cli.ingest import ingest, init
 from accord.cli.pc import pc
@@ -48,3 +49,4 @@ cli.add_command(partner)
 cli.add_command(user)
 cli.add_command(key)
 cli.add_command(agreement)
+cli.add_command(conjunctions)

@@ -506,3 +506,46 @@ def element_sets_of_submission(conn: Connection, submission_id: int) -> list[Row
             .order_by(c.id)
         )
     )
+
+
+def latest_run_id(conn: Connection) -> int | None:
+    """The newest screening run's id, or None."""
+    value = conn.execute(select(func.max(screening_runs.c.id))).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def element_set_provenance(conn: Connection, ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """For element set ids: object, source partner code, label, arrival, owner and the mean
+    motion and eccentricity (for the regime), by id."""
+    c = element_sets.c
+    query = (
+        select(
+            c.id,
+            c.norad_cat_id,
+            c.received_at,
+            c.mean_motion,
+            c.eccentricity,
+            partners.c.code.label("source_code"),
+            submissions.c.releasability,
+            space_objects.c.owner,
+        )
+        .join(partners, partners.c.id == c.source_id)
+        .join(submissions, submissions.c.id == c.submission_id)
+        .join(space_objects, space_objects.c.norad_cat_id == c.norad_cat_id)
+    )
+    out: dict[int, Row[Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        rows: list[Row[Any]] = list(conn.execute(query.where(c.id.in_(chunk))))
+        out.update((row.id, row) for row in rows)
+    return out
+
+
+def objects_submitted_by(conn: Connection, partner_code: str) -> set[int]:
+    """Catalogue numbers of the objects a partner has submitted element sets for."""
+    query = (
+        select(element_sets.c.norad_cat_id)
+        .join(partners, partners.c.id == element_sets.c.source_id)
+        .where(partners.c.code == partner_code)
+        .distinct()
+    )
+    return {int(n) for n in conn.execute(query).scalars()}
