@@ -285,3 +285,12 @@ def test_conjunctions_list(home: Path) -> None:
     as_deu = json.loads(run(home, "--as", "a@deu.example", "conjunctions", "list", "--json").output)
     assert as_deu["conjunctions"] == []
     assert run(home, "conjunctions", "list", "--run", "99").exit_code == 1
+
+
+def test_screen_as_a_user_shows_only_what_it_may_receive(home: Path) -> None:
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--key-out", str(home / "k.pem"))
+    run(home, "user", "add", "a@deu.example", "--partner", "DEU", "--role", "analyst")
+    everything = json.loads(run(home, "screen", "--window", "6h", "--json").output)
+    assert len(everything["conjunctions"]) > 0
+    as_deu = run(home, "--as", "a@deu.example", "screen", "--window", "6h", "--json")
+    assert json.loads(as_deu.output)["conjunctions"] == []

@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store, progress_bar, settings_from
+from accord.cli.common import (
+    console,
+    echo_json,
+    opened_store,
+    principal_from,
+    progress_bar,
+    settings_from,
+)
 from accord.services.cdm import conjunction_cdms, write_cdms
+from accord.services.conjunctions import restrict
 from accord.services.screening import (
     DEFAULT_STEP_S,
     DEFAULT_WINDOW,
@@ -91,6 +99,7 @@ def screen(
         else:
             with opened_store(ctx) as store:
                 result = screen_catalogue(store, progress=update, **options)
+                result = restrict(store, result, principal_from(ctx, store))
     written = []
     if cdm_dir is not None:
         written = write_cdms(conjunction_cdms(result), cdm_dir, cdm_format)

@@ -10,6 +10,7 @@ not see in full is appended to the ledger.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from accord.policy.decisions import decide, may_receive_derived
 from accord.policy.model import DataClass, Principal, Record, Releasability, regime_of
 from accord.services import audit
 from accord.services.federation import agreements_of
+from accord.services.screening import ScreeningResult
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
@@ -99,3 +101,15 @@ def _record(row: Row[Any] | None) -> Record | None:
 def _values(row: Row[Any]) -> dict[str, Any]:
     return {k: v for k, v in row._mapping.items() if k not in ("element_set_id_1",
                                                                 "element_set_id_2")}  # fmt: skip
+
+
+def restrict(store: Store, result: ScreeningResult, principal: Principal | None) -> ScreeningResult:
+    """A stored run's result as ``principal`` may receive it (see :func:`conjunctions_for`):
+    the conjunctions it may not receive are left out."""
+    if principal is None or result.run_id is None:
+        return result
+    _, released = conjunctions_for(store, result.run_id, principal)
+    keys = {(r.values["norad_cat_id_1"], r.values["norad_cat_id_2"], r.values["tca"])
+            for r in released}  # fmt: skip
+    kept = [c for c in result.conjunctions if (c.object1, c.object2, c.tca) in keys]
+    return dataclasses.replace(result, conjunctions=kept)
