@@ -294,3 +294,12 @@ def test_screen_as_a_user_shows_only_what_it_may_receive(home: Path) -> None:
     assert len(everything["conjunctions"]) > 0
     as_deu = run(home, "--as", "a@deu.example", "screen", "--window", "6h", "--json")
     assert json.loads(as_deu.output)["conjunctions"] == []
+
+
+def test_audit_log_as_a_user_shows_its_partner_only(home: Path) -> None:
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--key-out", str(home / "k.pem"))
+    run(home, "user", "add", "a@deu.example", "--partner", "DEU", "--role", "analyst")
+    mine = json.loads(run(home, "--as", "a@deu.example", "audit", "log", "--json").output)
+    assert {e["partner"] for e in mine} == {"DEU"} and len(mine) == 3
+    other = run(home, "--as", "a@deu.example", "audit", "log", "--partner", "LOCAL", "--json")
+    assert json.loads(other.output) == []

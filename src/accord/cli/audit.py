@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store
+from accord.cli.common import console, echo_json, opened_store, principal_from
 from accord.services import audit as svc
 
 
@@ -54,10 +54,19 @@ def log_(
     limit: int | None,
     as_json: bool,
 ) -> None:
-    """List ledger entries in order, with filters."""
+    """List ledger entries in order, with filters (a user other than an administrator sees
+    only the entries that concern its own partner)."""
     with opened_store(ctx) as store:
-        entries = list(svc.log(store, partner=partner, action=action, since=since,
-                               until=until, limit=limit))  # fmt: skip
+        caller = principal_from(ctx, store)
+        restricted = caller is not None and not caller.admin
+        own = caller.partner if caller is not None else None
+        if restricted and partner not in (None, own):
+            entries = []  # another partner's entries: none for this caller
+        else:
+            who = own if restricted else partner
+            found = svc.log(store, partner=who, action=action, since=since, until=until,
+                            limit=limit)  # fmt: skip
+            entries = list(found)
     if as_json:
         echo_json([asdict(e) for e in entries])
         return
