@@ -19,10 +19,11 @@ from accord.policy.model import (
     Releasability,
     regime_of,
 )
-from accord.services import catalogue, federation
+from accord.services import audit, catalogue, federation
 from accord.services.access import principal_for
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes
+from accord.services.propagation import propagate_object
 from accord.services.store import Store, utcnow
 from accord.storage.tables import element_sets
 
@@ -166,3 +167,32 @@ def test_sql_and_policy_agree(store: Store, world: dict[str, Principal]) -> None
             record = Record(e.source, DataClass.ELEMENT_SETS, labels[norad], e.received_at, norad,
                             e.owner, regime)  # fmt: skip
             assert (norad in seen) is decide(principal, record, agreements, utcnow()).allowed
+
+
+def test_releases_of_restricted_data_are_in_the_ledger(
+    store: Store, world: dict[str, Principal]
+) -> None:
+    before = len(list(audit.log(store, action="release")))
+    catalogue.current_catalogue(store, principal=world["anonymous"])  # public only
+    catalogue.current_catalogue(store, principal=world["fra"])  # its own
+    assert len(list(audit.log(store, action="release"))) == before
+    catalogue.current_catalogue(store, principal=world["deu"])  # FRA's, under agreement
+    (release,) = list(audit.log(store, action="release"))[before:]
+    assert release.partner == "DEU" and release.actor == "deu@example.org"
+    assert audit.verify(store) is None
+
+
+@pytest.mark.parametrize("who", ["deu", "ita", "anonymous", "fra"])
+def test_propagation_follows_the_policy(
+    store: Store, world: dict[str, Principal], who: str
+) -> None:
+    start = utcnow()
+    for norad in _ids(AGREEMENT):
+        if norad in _ids(EXPECTED[who]):
+            eph = propagate_object(store, norad, start, start + timedelta(minutes=10), 300.0,
+                                   principal=world[who])  # fmt: skip
+            assert len(eph.times) == 3
+        else:
+            with pytest.raises(NotFoundError):
+                propagate_object(store, norad, start, start + timedelta(minutes=10), 300.0,
+                                 principal=world[who])  # fmt: skip

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from accord.errors import InvalidRequestError, NotFoundError
 from accord.formats.omm import dump_omm_csv, dump_omm_json, dump_omm_kvn, dump_omm_xml
 from accord.formats.records import ElementSet
 from accord.formats.tle import dump_tle
 from accord.policy.model import DataClass, Principal
+from accord.services import audit
 from accord.services.access import view
 from accord.services.store import Store
 from accord.storage import repositories as repo
@@ -86,9 +90,11 @@ def current_catalogue(
 ) -> list[CatalogueEntry]:
     """Return the current element set (latest epoch) of every object, or of those named,
     among the element sets ``principal`` may see (None: the local operator, all)."""
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
         seen = view(conn, principal, DataClass.ELEMENT_SETS)
-        return [_entry(r) for r in repo.current_element_sets(conn, norad_ids, seen)]
+        entries = [_entry(r) for r in repo.current_element_sets(conn, norad_ids, seen)]
+        _record_release(conn, principal, entries)
+        return entries
 
 
 def current_entry(
@@ -125,15 +131,37 @@ def history(
 ) -> list[CatalogueEntry]:
     """Return one object's element sets in [start, end] that ``principal`` may see, oldest
     epoch first.  An object the principal may see nothing of is not found."""
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
         seen = view(conn, principal, DataClass.ELEMENT_SETS)
         rows = repo.element_set_history(conn, norad_cat_id, start, end, seen)
+        _record_release(conn, principal, [_entry(r) for r in rows])
         if not rows and (
             not repo.objects_by_id(conn, [norad_cat_id])
             or (seen is not None and not repo.element_set_history(conn, norad_cat_id, view=seen))
         ):
             raise NotFoundError(f"no object {norad_cat_id}")
     return [_entry(r) for r in rows]
+
+
+def _record_release(
+    conn: Connection, principal: Principal | None, entries: Sequence[CatalogueEntry]
+) -> None:
+    """Append a ``release`` ledger entry when a caller other than the local operator or an
+    administrator receives element sets of another partner that are not public."""
+    if principal is None or principal.admin:
+        return
+    others = [e.element_set_id for e in entries if e.source != principal.partner]
+    labels = repo.element_set_provenance(conn, others)
+    restricted = sorted(i for i in others if labels[i].releasability != "public")
+    if restricted:
+        audit.record(
+            conn,
+            actor=principal.email or principal.partner or "anonymous",
+            partner=principal.partner,
+            action="release",
+            subject="element-sets",
+            data=json.dumps({"element_sets": restricted}).encode(),
+        )
 
 
 def catalogue_counts(store: Store) -> dict[str, int]:
