@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from accord.errors import NotFoundError
+from accord.policy.model import ANONYMOUS
 from accord.services import audit, catalogue, federation
 from accord.services.access import principal_for
 from accord.services.conjunctions import conjunctions_for
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes
 from accord.services.screening import screen_catalogue
-from accord.services.store import Store
+from accord.services.store import Store, utcnow
+from accord.storage.tables import element_sets
 
 LINES = (DEMO_DIR / "celestrak_active_2026-03-04_sample.txt").read_text().splitlines(True)
 
@@ -80,3 +83,58 @@ def test_others_receive_nothing(store: Store, run: int) -> None:
     assert conjunctions_for(store, run, principal_for(store, email="fra@example.org"))[1] == []
     # The local operator sees everything.
     assert len(conjunctions_for(store, run)[1]) > 0
+
+
+GRANTS = {
+    # grant, agreement terms -> how REC receives the conjunctions of its own satellite
+    "full": ("full", {}, "full"),
+    "derived-only": ("derived-only", {}, "derived"),
+    "delayed, before": ("delayed:30d", {}, None),
+    "delayed, after": ("delayed:1s", {}, "full"),
+    "expired": ("full", {"expires": -1}, None),
+    "revoked": ("full", {"revoke": True}, None),
+    "none": ("none", {}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GRANTS))
+def test_conjunction_matrix(store: Store, case: str) -> None:
+    """REC owns STARLINK-36046 (it submits its element sets); FRA provides STARLINK-2742
+    under each grant; who receives their conjunctions, and how."""
+    grant, terms, expected = GRANTS[case]
+    for code in ("FRA", "REC", "OTH"):
+        federation.add_partner(store, code, code)
+    ingest_bytes(store, _object(48688), source="FRA")
+    ingest_bytes(store, _object(66810), source="REC")
+    expires = utcnow() + timedelta(seconds=terms["expires"]) if "expires" in terms else None
+    starts = utcnow() - timedelta(days=1)
+    number = federation.add_agreement(
+        store, "FRA", ["REC"], ["element-sets"], grant, starts=starts, expires=expires
+    )
+    if terms.get("revoke"):
+        federation.revoke_agreement(store, number)
+    with store.engine.begin() as conn:  # the delay of 1 s has passed for every record
+        conn.execute(update(element_sets).values(received_at=utcnow() - timedelta(minutes=1)))
+    users = {"rec": ("REC", "operator"), "obs": ("REC", "observer"), "fra": ("FRA", "operator"),
+             "oth": ("OTH", "analyst"), "admin": ("OTH", "admin")}  # fmt: skip
+    for user, (code, role) in users.items():
+        federation.add_user(store, f"{user}@example.org", code, role)
+    run = screen_catalogue(store, window=timedelta(hours=12)).run_id
+    total = len(conjunctions_for(store, run)[1])
+    assert total > 0
+
+    def received(user: str | None) -> set[str] | None:
+        principal = None if user is None else principal_for(store, email=f"{user}@example.org")
+        released = conjunctions_for(store, run, principal)[1]
+        if not released:
+            return None
+        assert len(released) == total
+        return {r.release for r in released}
+
+    for user in ("rec", "obs"):  # the recipient and an observer of the same partner
+        assert received(user) == (None if expected is None else {expected})
+    assert received("fra") is None  # the provider: REC's element sets are not its to see
+    assert received("oth") is None  # a partner with no agreement
+    assert conjunctions_for(store, run, ANONYMOUS)[1] == []
+    assert received("admin") == {"full"}
+    assert received(None) == {"full"}
