@@ -71,3 +71,8 @@ class ConfigurationError(AccordError, RuntimeError):
 
 class InvalidRequestError(AccordError, ValueError):
     """A request's arguments are out of range or inconsistent (not a format problem)."""
+
+
+class ForbiddenError(AccordError, PermissionError):
+    """The caller's role does not allow this action (only for actions: a record the caller
+    may not read is a NotFoundError, never this)."""

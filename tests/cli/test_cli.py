@@ -303,3 +303,32 @@ def test_audit_log_as_a_user_shows_its_partner_only(home: Path) -> None:
     assert {e["partner"] for e in mine} == {"DEU"} and len(mine) == 3
     other = run(home, "--as", "a@deu.example", "audit", "log", "--partner", "LOCAL", "--json")
     assert json.loads(other.output) == []
+
+
+def test_roles_limit_what_a_user_may_do(home: Path, tmp_path: Path) -> None:
+    run(home, "partner", "add", "DEU", "--name", "GSSAC", "--key-out", str(home / "k.pem"))
+    run(home, "partner", "add", "FRA", "--name", "CNES", "--key-out", str(home / "f.pem"))
+    for email, role in (("obs@deu.example", "observer"), ("ana@deu.example", "analyst"),
+                        ("adm@deu.example", "admin")):  # fmt: skip
+        run(home, "user", "add", email, "--partner", "DEU", "--role", role)
+    terms = ["--provider", "DEU", "--recipients", "FRA", "--data", "element-sets", "--grant",
+             "full"]  # fmt: skip
+    denied = run(home, "--as", "ana@deu.example", "agreement", "add", *terms)
+    assert denied.exit_code == 1 and "not an administrator" in denied.output
+    assert run(home, "--as", "adm@deu.example", "agreement", "add", *terms).exit_code == 0
+    demo = str(DEMO_DIR / "celestrak_active_2025-11-10_sample.txt")
+    observer = run(home, "--as", "obs@deu.example", "ingest", demo)
+    assert observer.exit_code == 1 and "read only" in observer.output
+    other = run(home, "--as", "ana@deu.example", "ingest", demo, "--source", "FRA")
+    assert other.exit_code == 1 and "submits for DEU only" in other.output
+    mine = run(home, "--as", "ana@deu.example", "ingest", demo, "--json")
+    assert mine.exit_code == 0, mine.output
+    last = json.loads(run(home, "audit", "log", "--json").output)[-1]
+    assert (last["actor"], last["partner"], last["action"]) == (
+        "ana@deu.example", "DEU", "submission")  # fmt: skip
+    agreed = json.loads(run(home, "agreement", "list", "--json").output)
+    assert [a["provider"] for a in agreed] == ["DEU"]
+    run(home, "partner", "add", "ITA", "--name", "ASI", "--key-out", str(home / "i.pem"))
+    run(home, "user", "add", "x@ita.example", "--partner", "ITA", "--role", "analyst")
+    as_ita = run(home, "--as", "x@ita.example", "agreement", "list", "--json")
+    assert json.loads(as_ita.output) == []

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from accord.errors import AccordError
+from accord.errors import AccordError, ForbiddenError
 from accord.services.access import Principal, principal_for
 from accord.services.store import Store, open_store
 from accord.settings import Settings, load_settings
@@ -48,6 +48,20 @@ def principal_from(ctx: click.Context, store: Store) -> Principal | None:
     if obj.get("as"):
         return principal_for(store, email=obj["as"])
     return None
+
+
+def actor_for(ctx: click.Context, store: Store, *, admin: bool = False) -> Principal | None:
+    """The caller of a command that changes the store: None for the local operator; a user
+    (``--as``, ``--api-key``) must be allowed to act: an administrator for ``admin``
+    actions, any role but observer otherwise."""
+    caller = principal_from(ctx, store)
+    if caller is None or caller.admin:
+        return caller
+    if admin:
+        raise ForbiddenError(f"{caller.email} is not an administrator")
+    if caller.role is not None and caller.role.value == "observer":
+        raise ForbiddenError(f"{caller.email} is an observer: read only")
+    return caller
 
 
 def _default(value: Any) -> Any:

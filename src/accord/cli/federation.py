@@ -9,8 +9,26 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from accord.cli.common import console, echo_json, opened_store
+from accord.cli.common import actor_for, console, echo_json, opened_store, principal_from
 from accord.services import federation as svc
+
+
+def _actor(ctx: click.Context, store: svc.Store) -> str:
+    """The administrator acting (the ledger's actor), or the local operator."""
+    caller = actor_for(ctx, store, admin=True)
+    return "local" if caller is None else caller.email or "admin"
+
+
+def _agreements_for(ctx: click.Context, store: svc.Store) -> list[svc.Agreement]:
+    """The agreements the caller may read: all for the local operator and administrators,
+    else those its partner provides, receives or mediates."""
+    caller = principal_from(ctx, store)
+    agreements = svc.list_agreements(store)
+    if caller is None or caller.admin:
+        return agreements
+    mine = caller.partner
+    return [a for a in agreements if mine in (a.provider, a.mediator) or mine in a.recipients]
+
 
 DATA_HELP = (
     "CLASS[,CLASS]: element-sets, ephemerides, covariance, observations, conjunction-data, "
@@ -48,8 +66,9 @@ def partner_add(
     """Add a partner and create its Ed25519 signing key pair (the private key is shown
     once and not kept)."""
     with opened_store(ctx) as store:
+        actor = _actor(ctx, store)
         made = svc.add_partner(store, code, name, kind=kind, country=country,
-                               releasability=releasability)  # fmt: skip
+                               releasability=releasability, actor=actor)  # fmt: skip
     if key_out is not None:
         key_out.write_bytes(made.private_key_pem)
         key_out.chmod(0o600)
@@ -98,7 +117,8 @@ def user_add(
     if password_stdin and not password:
         raise click.UsageError("--password-stdin: no password on standard input")
     with opened_store(ctx) as store:
-        svc.add_user(store, email, partner_code, role, password=password)
+        svc.add_user(store, email, partner_code, role, password=password,
+                     actor=_actor(ctx, store))  # fmt: skip
     console.print(f"User [bold]{email.lower()}[/] added to {partner_code.upper()} as {role}.")
 
 
@@ -115,7 +135,7 @@ def key() -> None:
 def key_create(ctx: click.Context, email: str, scopes: tuple[str, ...]) -> None:
     """Create an API key; it is printed once and stored only as its hash."""
     with opened_store(ctx) as store:
-        made = svc.create_key(store, email, scopes)
+        made = svc.create_key(store, email, scopes, actor=_actor(ctx, store))
     click.echo(made)
 
 
@@ -125,7 +145,7 @@ def key_create(ctx: click.Context, email: str, scopes: tuple[str, ...]) -> None:
 def key_revoke(ctx: click.Context, prefix: str) -> None:
     """Revoke an API key, named by its first 12 characters."""
     with opened_store(ctx) as store:
-        svc.revoke_key(store, prefix)
+        svc.revoke_key(store, prefix, actor=_actor(ctx, store))
     console.print(f"Key {prefix} revoked.")
 
 
@@ -152,10 +172,11 @@ def agreement_add(
 ) -> None:  # fmt: skip
     """Record an agreement between a provider and recipients."""
     with opened_store(ctx) as store:
+        actor = _actor(ctx, store)
         number = svc.add_agreement(
             store, provider, recipients.split(","), data_classes.split(","), grant,
             scope=scope, starts=starts, expires=expires, onward=not no_onward,
-            mediator=mediator,
+            mediator=mediator, actor=actor,
         )  # fmt: skip
     console.print(f"Agreement {number} recorded.")
 
@@ -184,7 +205,7 @@ def _agreement_dict(a: svc.Agreement, now: datetime) -> dict[str, object]:
 def agreement_list(ctx: click.Context, as_json: bool) -> None:
     """List agreements, in force or not."""
     with opened_store(ctx) as store:
-        rows = [_agreement_dict(a, svc.utcnow()) for a in svc.list_agreements(store)]
+        rows = [_agreement_dict(a, svc.utcnow()) for a in _agreements_for(ctx, store)]
     if as_json:
         echo_json(rows)
         return
@@ -205,7 +226,7 @@ def agreement_list(ctx: click.Context, as_json: bool) -> None:
 def agreement_show(ctx: click.Context, number: int, as_json: bool) -> None:
     """Show one agreement's terms and state."""
     with opened_store(ctx) as store:
-        found = [a for a in svc.list_agreements(store) if a.id == number]
+        found = [a for a in _agreements_for(ctx, store) if a.id == number]
     if not found:
         raise svc.NotFoundError(f"no agreement {number}")
     row = _agreement_dict(found[0], svc.utcnow())
@@ -224,5 +245,5 @@ def agreement_show(ctx: click.Context, number: int, as_json: bool) -> None:
 def agreement_revoke(ctx: click.Context, number: int) -> None:
     """Revoke an agreement now (it stops releasing data at the next read)."""
     with opened_store(ctx) as store:
-        svc.revoke_agreement(store, number)
+        svc.revoke_agreement(store, number, actor=_actor(ctx, store))
     console.print(f"Agreement {number} revoked.")

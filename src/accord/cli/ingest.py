@@ -8,12 +8,14 @@ import click
 from rich.table import Table
 
 from accord.cli.common import (
+    actor_for,
     console,
     echo_json,
     opened_store,
     progress_bar,
     settings_from,
 )
+from accord.errors import ForbiddenError
 from accord.services.demo import demo_files
 from accord.services.ingest import FORMATS, RELEASABILITY, IngestSummary, ingest_file
 from accord.services.store import init_store
@@ -86,11 +88,17 @@ def ingest(
         raise click.UsageError("give at least one FILE, or --demo")
     summaries = []
     with opened_store(ctx) as store:
+        caller = actor_for(ctx, store)
+        actor = None
+        if caller is not None and not caller.admin:
+            if source is not None and source.upper() != caller.partner:
+                raise ForbiddenError(f"{caller.email} submits for {caller.partner} only")
+            source, actor = caller.partner, caller.email
         for path in paths:
             with progress_bar(f"ingest {path.name}", enabled=not as_json) as update:
                 summaries.append(
                     ingest_file(store, path, source=source, fmt=fmt, progress=update,
-                                releasability=releasability,
+                                releasability=releasability, actor=actor,
                                 sign_key=sign_key.read_bytes() if sign_key else None)
                 )  # fmt: skip
     if as_json:

@@ -30,7 +30,7 @@ from accord.policy.trust import api_key_hash, hash_password, new_api_key, new_ke
 from accord.services import audit
 from accord.services.store import Store, utcnow
 
-__all__ = ["Agreement", "NotFoundError", "utcnow"]
+__all__ = ["Agreement", "NotFoundError", "Store", "utcnow"]
 from accord.storage import repositories as repo
 from accord.storage.tables import agreements, api_keys, partners, users
 

@@ -382,6 +382,7 @@ def ingest_file(
     progress: Progress | None = None,
     releasability: str | None = None,
     sign_key: bytes | None = None,
+    actor: str | None = None,
 ) -> IngestSummary:
     """Ingest one file (``.gz`` read directly); see ingest_bytes.  ``sign_key``: the
     partner's private key (PEM), to sign the bytes as the partner's client would."""
@@ -396,4 +397,5 @@ def ingest_file(
         progress=progress,
         releasability=releasability,
         signature=sign(sign_key, data) if sign_key is not None else None,
+        actor=actor,
     )
