@@ -17,6 +17,7 @@ from accord.cli.ingest import ingest, init
 from accord.cli.pc import pc
 from accord.cli.propagate import propagate
 from accord.cli.screen import screen
+from accord.cli.serve import serve
 
 
 @click.group(cls=AccordGroup)
@@ -50,3 +51,4 @@ cli.add_command(user)
 cli.add_command(key)
 cli.add_command(agreement)
 cli.add_command(conjunctions)
+cli.add_command(serve)

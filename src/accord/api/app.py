@@ -1,0 +1,198 @@
+"""The native REST API (``/api/v1``): FastAPI over the same services as the command line.
+
+Every answer passes the policy: the caller is the holder of the bearer API key (none:
+anonymous), and a record the caller may not see is a 404 like a missing one.  Errors share
+one JSON shape: ``{"error": {"status": 404, "code": "not_found", "message": "..."}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from accord import __version__
+from accord.errors import (
+    AccordError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+)
+from accord.services import catalogue
+from accord.services.access import Principal, principal_for
+from accord.services.conjunctions import conjunctions_for
+from accord.services.store import Store, open_store
+from accord.settings import Settings
+
+ANONYMOUS = Principal()
+MAX_PAGE = 1000
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of the API."""
+
+    status: int
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """``{"error": {...}}``."""
+
+    error: ErrorBody
+
+
+class Page(BaseModel):
+    """A page of records and the cursor of the next one (None: the last page)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None = Field(default=None)
+
+
+class UnauthorizedError(AccordError):
+    """The credentials are missing, unknown, expired or revoked."""
+
+
+_STATUS = {
+    NotFoundError: (404, "not_found"),
+    InvalidRequestError: (400, "invalid_request"),
+    ForbiddenError: (403, "forbidden"),
+    UnauthorizedError: (401, "unauthorized"),
+}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    body = {"error": {"status": status, "code": code, "message": message}}
+    return JSONResponse(body, status_code=status)
+
+
+def get_store(request: Request) -> Store:
+    """The application's store."""
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def caller(store: StoreDep, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The holder of the bearer API key, or anonymous without one."""
+    if authorization is None:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedError("expected 'Authorization: Bearer <API key>'")
+    try:
+        return principal_for(store, api_key=token.strip())
+    except NotFoundError:
+        raise UnauthorizedError("unknown or revoked API key") from None
+
+
+Caller = Annotated[Principal, Depends(caller)]
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/objects", response_model=Page, tags=["catalogue"])
+def list_objects(
+    request: Request,
+    response: Response,
+    principal: Caller,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
+) -> Any:
+    """The current element set of every object the caller may see, by catalogue number, a
+    page at a time (``cursor``: the last number of the previous page)."""
+    entries = catalogue.current_catalogue(store, principal=principal)
+    after = int(cursor) if cursor is not None else -1
+    rows = [e for e in entries if e.elements.norad_cat_id > after][: limit + 1]
+    more = len(rows) > limit
+    page = {
+        "items": [e.to_dict() for e in rows[:limit]],
+        "next_cursor": str(rows[limit - 1].elements.norad_cat_id) if more else None,
+    }
+    return _with_etag(request, response, page)
+
+
+@router.get("/objects/{norad}", tags=["catalogue"])
+def get_object(
+    request: Request, response: Response, norad: int, principal: Caller, store: StoreDep
+) -> Any:
+    """One object's current element set and catalogue metadata."""
+    if not 0 < norad < 1_000_000_000:
+        raise NotFoundError(f"no element set for object {norad}")
+    entry = catalogue.current_entry(store, norad, principal)
+    meta = catalogue.object_metadata(store, norad, principal)
+    return _with_etag(request, response, {"object": meta, "element_set": entry.to_dict()})
+
+
+@router.get("/objects/{norad}/history", tags=["catalogue"])
+def get_history(norad: int, principal: Caller, store: StoreDep) -> Any:
+    """Every element set of one object the caller may see, oldest epoch first."""
+    if not 0 < norad < 1_000_000_000:
+        raise NotFoundError(f"no object {norad}")
+    rows = catalogue.history(store, norad, principal=principal)
+    return {"items": [e.to_dict() for e in rows]}
+
+
+@router.get("/conjunctions", tags=["conjunctions"])
+def list_conjunctions(
+    principal: Caller, store: StoreDep, run: Annotated[int | None, Query(ge=1)] = None
+) -> Any:
+    """The conjunctions of a screening run (default: the latest) the caller may receive."""
+    run_id, released = conjunctions_for(store, run, principal)
+    return {"run": run_id, "items": [{**r.values, "release": r.release} for r in released]}
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the application on a store (opened from ``settings`` when not given)."""
+    app = FastAPI(
+        title="Accord",
+        version=__version__,
+        description="Cooperative space situational awareness: the shared catalogue, "
+        "conjunctions and federation, under each partner's agreements.",
+        responses={
+            400: {"model": ErrorResponse},
+            401: {"model": ErrorResponse},
+            404: {"model": ErrorResponse},
+            422: {"model": ErrorResponse},
+        },
+    )
+    app.state.store = store or open_store(settings)
+
+    @app.exception_handler(AccordError)
+    async def accord_error(_: Request, exc: AccordError) -> JSONResponse:
+        for kind, (status, code) in _STATUS.items():
+            if isinstance(exc, kind):
+                return _error(status, code, str(exc))
+        return _error(500, "internal", "internal error")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(422, "invalid_parameter", f"{where}: {first.get('msg', 'invalid')}")
+
+    app.include_router(router)
+    return app
+
+
+def _with_etag(request: Request, response: Response, body: dict[str, Any]) -> Any:
+    """Set a strong ETag over the body; answer 304 when the client already has it."""
+    text = json.dumps(body, sort_keys=True, default=str)
+    tag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return body
