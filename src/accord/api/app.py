@@ -24,8 +24,8 @@ from accord.errors import (
     InvalidRequestError,
     NotFoundError,
 )
-from accord.services import catalogue
-from accord.services.access import Principal, principal_for
+from accord.services import catalogue, spacetrack
+from accord.services.access import Principal, Sessions, authenticate, principal_for
 from accord.services.conjunctions import conjunctions_for
 from accord.services.store import Store, open_store
 from accord.settings import Settings
@@ -150,6 +150,77 @@ def list_conjunctions(
     return {"run": run_id, "items": [{**r.values, "release": r.release} for r in released]}
 
 
+COOKIE = "chocolatechip"  # the session cookie's name at space-track.org
+spacetrack_router = APIRouter(tags=["space-track"])
+
+
+def session_caller(request: Request, store: StoreDep) -> Principal:
+    """The user of a Space-Track-style session (cookie from /ajaxauth/login)."""
+    token = request.cookies.get(COOKIE)
+    sessions: Sessions = request.app.state.sessions
+    email = sessions.email_of(token) if token else None
+    if email is None:
+        raise UnauthorizedError("not logged in, or the session has expired: POST /ajaxauth/login")
+    try:
+        return principal_for(store, email=email)
+    except NotFoundError:
+        raise UnauthorizedError("the session's user no longer exists") from None
+
+
+SessionCaller = Annotated[Principal, Depends(session_caller)]
+
+
+@spacetrack_router.post("/ajaxauth/login")
+async def login(request: Request, store: StoreDep) -> Response:
+    """Space-Track's login: form fields ``identity`` and ``password``; a session cookie on
+    success, ``{"Login": "Failed"}`` otherwise."""
+    form = await request.form()
+    identity, password = str(form.get("identity", "")), str(form.get("password", ""))
+    principal = authenticate(store, identity, password)
+    if principal is None or principal.email is None:
+        return JSONResponse({"Login": "Failed"})
+    response = JSONResponse("")
+    sessions: Sessions = request.app.state.sessions
+    response.set_cookie(COOKIE, sessions.issue(principal.email), httponly=True,
+                        samesite="lax", max_age=int(sessions.lifetime.total_seconds()))  # fmt: skip
+    return response
+
+
+@spacetrack_router.get("/ajaxauth/logout")
+def logout() -> Response:
+    """End the session."""
+    response = JSONResponse("Successfully logged out")
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@spacetrack_router.get("/{controller}/modeldef/class/{class_}")
+def modeldef(controller: str, class_: str, principal: SessionCaller) -> Any:
+    """The fields of a request class, as clients validate predicates against them."""
+    _controller(controller)
+    return spacetrack.modeldef(class_)
+
+
+@spacetrack_router.get("/{controller}/query/class/{class_}")
+@spacetrack_router.get("/{controller}/query/class/{class_}/{path:path}")
+def query(
+    controller: str, class_: str, principal: SessionCaller, store: StoreDep, path: str = ""
+) -> Response:
+    """A query in Space-Track's language (see :mod:`accord.services.spacetrack`)."""
+    _controller(controller)
+    parsed = spacetrack.parse(class_, path)
+    rows = spacetrack.run(store, parsed, principal)
+    if not rows and parsed.format == "json" and not parsed.show_empty:
+        return JSONResponse([])
+    body, media_type = spacetrack.render(parsed, rows)
+    return Response(body, media_type=media_type)
+
+
+def _controller(name: str) -> None:
+    if name not in ("basicspacedata", "expandedspacedata"):
+        raise NotFoundError(f"no request controller {name!r}")
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the application on a store (opened from ``settings`` when not given)."""
     app = FastAPI(
@@ -165,6 +236,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         },
     )
     app.state.store = store or open_store(settings)
+    app.state.sessions = Sessions.for_home(app.state.store.settings.home)
 
     @app.exception_handler(AccordError)
     async def accord_error(_: Request, exc: AccordError) -> JSONResponse:
@@ -185,6 +257,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         return _error(422, "invalid_parameter", f"{where}: {first.get('msg', 'invalid')}")
 
     app.include_router(router)
+    app.include_router(spacetrack_router)
     return app
 
 
