@@ -47,6 +47,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Threads that screen blocks of time in parallel.",
     )
+    api_quota: int = Field(
+        default=300,
+        gt=0,
+        description="Requests each caller may make per quota window (API and Space-Track API).",
+    )
+    api_quota_window_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="The quota window in seconds.",
+    )
 
     @property
     def url(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -93,3 +95,22 @@ def test_pages_and_etags(store: Store) -> None:
     tag = first.headers["ETag"]
     again = client.get("/api/v1/objects/25544", headers={**_auth(key), "If-None-Match": tag})
     assert again.status_code == 304
+
+
+def test_quota(store: Store) -> None:
+    quota = {"api_quota": 3, "api_quota_window_s": 1.0}
+    limited = Store(store.settings.model_copy(update=quota), store.engine)
+    ingest_file(store, DEMO)
+    federation.add_partner(store, "DEU", "GSSAC")
+    federation.add_user(store, "a@deu.example", "DEU", "analyst")
+    federation.add_user(store, "b@deu.example", "DEU", "analyst")
+    one = _auth(federation.create_key(store, "a@deu.example"))
+    other = _auth(federation.create_key(store, "b@deu.example"))
+    client = TestClient(create_app(store=limited))
+    assert [client.get("/api/v1/objects", headers=one).status_code for _ in range(3)] == [200] * 3
+    over = client.get("/api/v1/objects", headers=one)
+    assert over.status_code == 429 and over.json()["error"]["code"] == "quota_exceeded"
+    assert 1 <= int(over.headers["Retry-After"]) <= 1
+    assert client.get("/api/v1/objects", headers=other).status_code == 200  # unaffected
+    time.sleep(float(over.headers["Retry-After"]) + 0.05)
+    assert client.get("/api/v1/objects", headers=one).status_code == 200

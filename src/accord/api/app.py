@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import threading
+import time
+from collections import deque
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
@@ -237,6 +241,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.store = store or open_store(settings)
     app.state.sessions = Sessions.for_home(app.state.store.settings.home)
+    settings_in_force = app.state.store.settings
+    quota = Quota(settings_in_force.api_quota, settings_in_force.api_quota_window_s)
+
+    @app.middleware("http")
+    async def enforce_quota(request: Request, call_next: Any) -> Any:
+        """Per-caller quota: the API key, the session cookie or the client address."""
+        bearer = request.headers.get("authorization")
+        session = request.cookies.get(COOKIE)
+        user = app.state.sessions.email_of(session) if session else None
+        if bearer:
+            key = "k:" + hashlib.sha256(bearer.encode()).hexdigest()
+        elif user:
+            key = "u:" + user  # one quota per user, however many sessions
+        else:
+            key = "a:" + (request.client.host if request.client else "?")
+        wait = quota.admit(key)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            response = _error(429, "quota_exceeded",
+                              f"over {quota.limit} requests per {quota.window:g} s; "
+                              f"retry in {seconds} s")  # fmt: skip
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        return await call_next(request)
 
     @app.exception_handler(AccordError)
     async def accord_error(_: Request, exc: AccordError) -> JSONResponse:
@@ -269,3 +297,26 @@ def _with_etag(request: Request, response: Response, body: dict[str, Any]) -> An
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag
     return body
+
+
+class Quota:
+    """A sliding-window request quota per caller: at most ``limit`` requests in any
+    ``window`` seconds; over it, the number of seconds until the oldest request leaves the
+    window."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, key: str, now: float | None = None) -> float | None:
+        """Count a request; return None if admitted, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            seen = self._seen.setdefault(key, deque())
+            while seen and seen[0] <= now - self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return seen[0] + self.window - now
+            seen.append(now)
+            return None
