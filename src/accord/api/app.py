@@ -36,6 +36,7 @@ from accord.settings import Settings
 
 ANONYMOUS = Principal()
 MAX_PAGE = 1000
+MAX_ID = 2**31 - 1  # row identifiers are 32-bit integers on PostgreSQL
 
 
 class ErrorBody(BaseModel):
@@ -147,7 +148,7 @@ def get_history(norad: int, principal: Caller, store: StoreDep) -> Any:
 
 @router.get("/conjunctions", tags=["conjunctions"])
 def list_conjunctions(
-    principal: Caller, store: StoreDep, run: Annotated[int | None, Query(ge=1)] = None
+    principal: Caller, store: StoreDep, run: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
 ) -> Any:
     """The conjunctions of a screening run (default: the latest) the caller may receive."""
     run_id, released = conjunctions_for(store, run, principal)
