@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Requests each caller may make per quota window (API and Space-Track API).",
     )
+    api_class_quotas: dict[str, int] = Field(
+        default_factory=lambda: {"gp_history": 100, "submissions": 60},
+        description="Requests each caller may make per quota window in one request class "
+        "(a Space-Track class such as gp_history, or a native path such as submissions), "
+        "within the overall quota; JSON in the environment.",
+    )
     api_quota_window_s: float = Field(
         default=60.0,
         gt=0,

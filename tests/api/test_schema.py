@@ -25,7 +25,10 @@ def api_schema(store: Store) -> schemathesis.BaseSchema:
     ingest_file(store, DEMO_DIR / "celestrak_active_2026-03-04_sample.txt")
     federation.add_partner(store, "DEU", "GSSAC")
     federation.add_user(store, "a@deu.example", "DEU", "analyst", password="pw")
-    roomy = Store(store.settings.model_copy(update={"api_quota": 100_000}), store.engine)
+    roomy = Store(
+        store.settings.model_copy(update={"api_quota": 100_000, "api_class_quotas": {}}),
+        store.engine,
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(store=roomy))
 
 

@@ -8,10 +8,6 @@ one JSON shape: ``{"error": {"status": 404, "code": "not_found", "message": "...
 from __future__ import annotations
 
 import hashlib
-import math
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from accord import __version__
 from accord.api import catalogue, spacetrack
 from accord.api.deps import STATUS, ErrorResponse, error_response
+from accord.api.quota import Quotas, request_class
 from accord.api.spacetrack import COOKIE
 from accord.errors import AccordError
 from accord.services.access import Sessions
@@ -41,16 +38,22 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             401: {"model": ErrorResponse},
             404: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
+            429: {"model": ErrorResponse},
         },
     )
     app.state.store = store or open_store(settings)
     app.state.sessions = Sessions.for_home(app.state.store.settings.home)
     settings_in_force = app.state.store.settings
-    quota = Quota(settings_in_force.api_quota, settings_in_force.api_quota_window_s)
+    quotas = Quotas(
+        settings_in_force.api_quota,
+        settings_in_force.api_quota_window_s,
+        settings_in_force.api_class_quotas,
+    )
 
     @app.middleware("http")
     async def enforce_quota(request: Request, call_next: Any) -> Any:
-        """Per-caller quota: the API key, the session cookie or the client address."""
+        """Per-caller quotas (the API key, the session's user or the client address), overall
+        and per request class."""
         bearer = request.headers.get("authorization")
         session = request.cookies.get(COOKIE)
         user = app.state.sessions.email_of(session) if session else None
@@ -60,12 +63,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             key = "u:" + user  # one quota per user, however many sessions
         else:
             key = "a:" + (request.client.host if request.client else "?")
-        wait = quota.admit(key)
-        if wait is not None:
-            seconds = max(1, math.ceil(wait))
+        refusal = quotas.admit(key, request_class(request.url.path))
+        if refusal is not None:
+            seconds, what = refusal
             response = error_response(429, "quota_exceeded",
-                              f"over {quota.limit} requests per {quota.window:g} s; "
-                              f"retry in {seconds} s")  # fmt: skip
+                                      f"over {what}; retry in {seconds} s")  # fmt: skip
             response.headers["Retry-After"] = str(seconds)
             return response
         return await call_next(request)
@@ -93,26 +95,3 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(catalogue.router)
     app.include_router(spacetrack.router)
     return app
-
-
-class Quota:
-    """A sliding-window request quota per caller: at most ``limit`` requests in any
-    ``window`` seconds; over it, the number of seconds until the oldest request leaves the
-    window."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def admit(self, key: str, now: float | None = None) -> float | None:
-        """Count a request; return None if admitted, else the seconds to wait."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            seen = self._seen.setdefault(key, deque())
-            while seen and seen[0] <= now - self.window:
-                seen.popleft()
-            if len(seen) >= self.limit:
-                return seen[0] + self.window - now
-            seen.append(now)
-            return None
