@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import __version__
-from accord.api import catalogue, spacetrack
+from accord.api import catalogue, federation, screening, spacetrack
 from accord.api.deps import STATUS, ErrorResponse, error_response
 from accord.api.quota import Quotas, request_class
 from accord.api.spacetrack import COOKIE
@@ -94,4 +94,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.include_router(catalogue.router)
     app.include_router(spacetrack.router)
+    app.include_router(screening.router)
+    app.include_router(federation.router)
     return app

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from accord.policy.decisions import Visibility
 from accord.policy.model import ObjectScope
 from accord.storage.tables import (
+    api_keys,
     conjunctions,
     element_sets,
     ledger,
@@ -42,6 +43,7 @@ from accord.storage.tables import (
     screening_runs,
     space_objects,
     submissions,
+    users,
 )
 
 # Parameters per statement stay under SQLite's limit (32,766) and PostgreSQL's (65,535).
@@ -549,3 +551,109 @@ def objects_submitted_by(conn: Connection, partner_code: str) -> set[int]:
         .distinct()
     )
     return {int(n) for n in conn.execute(query).scalars()}
+
+
+# -- the REST API's reads ------------------------------------------------------------------
+
+
+def screening_runs_before(conn: Connection, before: int | None, limit: int) -> list[Row[Any]]:
+    """Up to ``limit`` screening runs, newest first, with ids below ``before`` (None: from
+    the newest)."""
+    query = select(screening_runs).order_by(screening_runs.c.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(screening_runs.c.id < before)
+    return list(conn.execute(query))
+
+
+def conjunction_ids_of(conn: Connection, run_id: int) -> list[int]:
+    """A run's conjunction ids in the order of :func:`conjunctions_of` (by TCA)."""
+    c = conjunctions.c
+    query = select(c.id).where(c.run_id == run_id).order_by(c.tca, c.id)
+    return [int(k) for k in conn.execute(query).scalars()]
+
+
+def element_sets_by_id(conn: Connection, ids: Iterable[int]) -> dict[int, Row[Any]]:
+    """Element-set rows (with the source partner's code, ``source_code``), by id."""
+    c = element_sets.c
+    query = select(element_sets, partners.c.code.label("source_code")).join(
+        partners, partners.c.id == c.source_id
+    )
+    out: dict[int, Row[Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        out.update((row.id, row) for row in conn.execute(query.where(c.id.in_(chunk))))
+    return out
+
+
+def partner_keys_in_force(conn: Connection) -> dict[str, list[bytes]]:
+    """Every partner's Ed25519 public keys not revoked, oldest first, by partner code."""
+    rows = conn.execute(
+        select(partners.c.code, partner_keys.c.public_key)
+        .join(partner_keys, partner_keys.c.partner_id == partners.c.id)
+        .where(partner_keys.c.revoked_at.is_(None))
+        .order_by(partner_keys.c.created_at, partner_keys.c.id)
+    )
+    keys: dict[str, list[bytes]] = {}
+    for code, key in rows:
+        keys.setdefault(code, []).append(bytes(key))
+    return keys
+
+
+def api_keys_of_user(conn: Connection, email: str) -> list[Row[Any]]:
+    """A user's API keys (prefix, scopes, created_at, revoked_at: never the hash), oldest
+    first."""
+    k = api_keys.c
+    return list(
+        conn.execute(
+            select(k.prefix, k.scopes, k.created_at, k.revoked_at)
+            .join(users, users.c.id == k.user_id)
+            .where(users.c.email == email)
+            .order_by(k.created_at, k.id)
+        )
+    )
+
+
+def active_api_key_holder(conn: Connection, prefix: str) -> str | None:
+    """The e-mail of the user holding the active API key with this prefix, or None."""
+    value = conn.execute(
+        select(users.c.email)
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def ledger_entries_after(
+    conn: Connection,
+    after: int | None,
+    limit: int,
+    *,
+    partner: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Row[Any]]:
+    """Up to ``limit`` ledger rows with ``seq`` above ``after``, filtered as
+    :func:`ledger_entries` filters them."""
+    query = select(ledger).order_by(ledger.c.seq).limit(limit)
+    if after is not None:
+        query = query.where(ledger.c.seq > after)
+    if partner is not None:
+        query = query.where(ledger.c.partner == partner)
+    if action is not None:
+        if action.endswith("."):
+            query = query.where(ledger.c.action.startswith(action, autoescape=True))
+        else:
+            query = query.where(ledger.c.action == action)
+    if since is not None:
+        query = query.where(ledger.c.at >= since)
+    if until is not None:
+        query = query.where(ledger.c.at < until)
+    return list(conn.execute(query))
+
+
+def conjunction_in_run(conn: Connection, run_id: int, conjunction_id: int) -> Row[Any] | None:
+    """One stored conjunction of a run (with its element-set ids), or None."""
+    c = conjunctions.c
+    query = select(conjunctions).where(c.run_id == run_id, c.id == conjunction_id)
+    return conn.execute(query).first()

@@ -1,0 +1,117 @@
+"""Stored conjunctions as released to a caller: numbered within their run, and issued as
+CCSDS CDMs (508.0-B-1) built from the stored rows.
+
+A conjunction's index is its 1-based position in its run by TCA, the number in the
+``MESSAGE_ID`` (``ACCORD-run-index-norad1-norad2``) that ``accord screen --cdm-dir`` writes.
+The CDM is the one :func:`accord.services.cdm.conjunction_cdms` issues for the run, built
+from the run's stored parameters, the conjunction's stored states and the two element sets
+it was computed from; its creation date is the run's.  A conjunction the caller may not
+receive is missing (:class:`NotFoundError`), as a conjunction that does not exist is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from accord.errors import NotFoundError
+from accord.formats.cdm import Cdm
+from accord.policy.model import Principal
+from accord.services.catalogue import _entry as catalogue_entry
+from accord.services.cdm import conjunction_cdms
+from accord.services.conjunctions import Released, conjunctions_for
+from accord.services.screening import Conjunction, ScreeningResult
+from accord.services.store import Store
+from accord.storage import repositories as repo
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A released conjunction and its 1-based index in its run."""
+
+    index: int
+    conjunction: Released
+
+
+def numbered_conjunctions(store: Store, run_id: int, principal: Principal | None) -> list[Numbered]:
+    """The conjunctions of a run that ``principal`` may receive (None: the local operator,
+    all), by TCA, each with its index in the whole run."""
+    _, released = conjunctions_for(store, run_id, principal)
+    with store.engine.connect() as conn:
+        position = {k: n + 1 for n, k in enumerate(repo.conjunction_ids_of(conn, run_id))}
+    return [Numbered(position[r.values["id"]], r) for r in released]
+
+
+def released_cdm(
+    store: Store,
+    run_id: int,
+    principal: Principal | None,
+    *,
+    index: int | None = None,
+    conjunction_id: int | None = None,
+) -> Cdm:
+    """The CDM of one conjunction of a run, named by its ``index`` in the run or its stored
+    ``conjunction_id``, if ``principal`` may receive it."""
+    found = next(
+        (
+            n
+            for n in numbered_conjunctions(store, run_id, principal)
+            if n.index == index or n.conjunction.values["id"] == conjunction_id
+        ),
+        None,
+    )
+    what = f"index {index}" if index is not None else f"id {conjunction_id}"
+    missing = NotFoundError(f"no conjunction with {what} in run {run_id}")
+    if found is None:
+        raise missing
+    values = found.conjunction.values
+    with store.engine.connect() as conn:
+        run = repo.screening_run(conn, run_id)
+        row = repo.conjunction_in_run(conn, run_id, values["id"])
+        pair = [] if row is None else [row.element_set_id_1, row.element_set_id_2]
+        rows = repo.element_sets_by_id(conn, [k for k in pair if k is not None])
+    if run is None or row is None or not all(k in rows for k in pair):
+        raise missing  # the element sets it was computed from are gone
+    first = catalogue_entry(rows[row.element_set_id_1]).elements
+    second = catalogue_entry(rows[row.element_set_id_2]).elements
+    result = ScreeningResult(
+        start=run.window_start,
+        window_s=run.window_s,
+        threshold_km=run.threshold_km,
+        step_s=run.step_s,
+        n_objects=run.n_objects,
+        primaries=list(run.primaries),
+        conjunctions=[_conjunction(values, first.object_name, second.object_name)],
+        run_id=run_id,
+        elements={first.norad_cat_id: first, second.norad_cat_id: second},
+    )
+    (cdm,) = conjunction_cdms(result, created=run.created_at)
+    # conjunction_cdms numbers the messages of the result it is given: this one alone.
+    message_id = f"ACCORD-{run_id}-{found.index}-{first.norad_cat_id}-{second.norad_cat_id}"
+    return dataclasses.replace(cdm, message_id=message_id)
+
+
+def _conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -> Conjunction:
+    """A stored conjunction row's values as the screening's :class:`Conjunction`."""
+    return Conjunction(
+        object1=int(values["norad_cat_id_1"]),
+        object2=int(values["norad_cat_id_2"]),
+        object1_name=name1,
+        object2_name=name2,
+        tca=values["tca"],
+        miss_distance_km=float(values["miss_distance_km"]),
+        relative_speed_km_s=float(values["relative_speed_km_s"]),
+        relative_position_rtn_km=_triple(values["relative_position_rtn_km"]),
+        relative_velocity_rtn_km_s=_triple(values["relative_velocity_rtn_km_s"]),
+        state1_teme=tuple(float(x) for x in values["state_1_teme"]),
+        state2_teme=tuple(float(x) for x in values["state_2_teme"]),
+        at_edge=bool(values["at_edge"]),
+        pc=values["pc"],
+        pc_method=values["pc_method"],
+        covariance_source=values["covariance_source"],
+    )
+
+
+def _triple(values: list[float]) -> tuple[float, float, float]:
+    return float(values[0]), float(values[1]), float(values[2])
