@@ -300,13 +300,13 @@ def gp_row(entry: CatalogueEntry) -> dict[str, Any]:
 def run(store: Store, query: Query, principal: Principal | None) -> list[dict[str, Any]]:
     """The rows of a query that ``principal`` may see, filtered, ordered and limited."""
     now = utcnow()
+    numbers = _numbers_of(query)  # read only the objects named, when the query names them
     if query.class_ == "satcat":
         rows = [_satcat_row(store, e, principal) for e in
-                catalogue.current_catalogue(store, principal=principal)]  # fmt: skip
+                catalogue.current_catalogue(store, numbers, principal)]  # fmt: skip
     elif query.class_ == "gp":
-        rows = [gp_row(e) for e in catalogue.current_catalogue(store, principal=principal)]
+        rows = [gp_row(e) for e in catalogue.current_catalogue(store, numbers, principal)]
     else:
-        numbers = _numbers_of(query)
         if numbers is None:
             raise InvalidRequestError("gp_history needs NORAD_CAT_ID: a number, a list or a range")
         rows = []
