@@ -20,11 +20,9 @@ from fastapi import APIRouter, Path, Query, Response
 from accord.api.deps import MAX_ID, MAX_PAGE, ErrorResponse, Page, StoreDep
 from accord.api.screening import Member
 from accord.errors import ForbiddenError, InvalidRequestError, NotFoundError
-from accord.policy.model import Agreement, Principal
+from accord.policy.model import Agreement
 from accord.services import audit
 from accord.services import federation as svc
-from accord.services.audit import _entry as ledger_entry
-from accord.storage import repositories as repo
 
 router = APIRouter(prefix="/api/v1")
 
@@ -36,13 +34,7 @@ Action = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9.-]{0,63}$")]
 def list_partners(store: StoreDep) -> Any:
     """Every partner of the federation: code, name, kind, country, default label and the
     Ed25519 public key it signs submissions with (hex; the newest in force)."""
-    with store.engine.connect() as conn:
-        keys = repo.partner_keys_in_force(conn)
-    items = [
-        {**p, "public_key": keys[p["code"]][-1].hex() if keys.get(p["code"]) else None}
-        for p in svc.list_partners(store)
-    ]
-    return {"items": items}
+    return {"items": svc.partner_directory(store)}
 
 
 def _agreement(a: Agreement, now: datetime) -> dict[str, Any]:
@@ -63,22 +55,12 @@ def _agreement(a: Agreement, now: datetime) -> dict[str, Any]:
     }
 
 
-def _agreements_for(store: svc.Store, caller: Principal) -> list[Agreement]:
-    """All agreements for an administrator, else those the caller's partner provides,
-    receives or mediates (as ``accord agreement list --as``)."""
-    agreements = svc.list_agreements(store)
-    if caller.admin:
-        return agreements
-    mine = caller.partner
-    return [a for a in agreements if mine in (a.provider, a.mediator) or mine in a.recipients]
-
-
 @router.get("/agreements", tags=["federation"])
 def list_agreements(principal: Member, store: StoreDep) -> Any:
     """The agreements the caller's partner is a party to (administrators: all), in force
     or not."""
     now = svc.utcnow()
-    return {"items": [_agreement(a, now) for a in _agreements_for(store, principal)]}
+    return {"items": [_agreement(a, now) for a in svc.agreements_for(store, principal)]}
 
 
 @router.get("/agreements/{agreement_id}", tags=["federation"])
@@ -86,7 +68,7 @@ def get_agreement(
     agreement_id: Annotated[int, Path(ge=1, le=MAX_ID)], principal: Member, store: StoreDep
 ) -> Any:
     """One agreement the caller's partner is a party to."""
-    found = [a for a in _agreements_for(store, principal) if a.id == agreement_id]
+    found = [a for a in svc.agreements_for(store, principal) if a.id == agreement_id]
     if not found:
         raise NotFoundError(f"no agreement {agreement_id}")
     return _agreement(found[0], svc.utcnow())
@@ -96,15 +78,8 @@ def get_agreement(
 def list_keys(principal: Member, store: StoreDep) -> Any:
     """The caller's own API keys: prefix, scopes, created, revoked (never the key or its
     hash)."""
-    assert principal.email is not None
-    with store.engine.connect() as conn:
-        rows = repo.api_keys_of_user(conn, principal.email)
-    items = [
-        {"prefix": r.prefix, "scopes": list(r.scopes), "created": r.created_at,
-         "revoked": r.revoked_at}
-        for r in rows
-    ]  # fmt: skip
-    return {"items": items}
+    assert principal.email is not None  # every user has one
+    return {"items": svc.keys_of(store, principal.email)}
 
 
 @router.delete("/keys/{prefix}", status_code=204, response_class=Response, tags=["federation"])
@@ -115,11 +90,8 @@ def revoke_key(
 ) -> Response:
     """Revoke one of the caller's own active API keys, named by its prefix (another user's
     key is a 404, as a missing one is)."""
-    with store.engine.connect() as conn:
-        holder = repo.active_api_key_holder(conn, prefix)
-    if holder is None or holder != principal.email:
-        raise NotFoundError(f"no active API key {prefix!r}")
-    svc.revoke_key(store, prefix, actor=principal.email)
+    assert principal.email is not None
+    svc.revoke_own_key(store, principal.email, prefix)
     return Response(status_code=204)
 
 
@@ -148,17 +120,11 @@ def list_audit(
     matches a family), and time (``since`` inclusive, ``until`` exclusive, UTC); a user
     other than an administrator sees only its own partner's entries (``cursor``: the last
     sequence number of the previous page)."""
-    who = partner.upper() if partner else None
-    if not principal.admin:
-        if who not in (None, principal.partner):
-            return {"items": [], "next_cursor": None}  # another partner's: none for this one
-        who = principal.partner
-    with store.engine.connect() as conn:
-        rows = repo.ledger_entries_after(
-            conn, int(cursor) if cursor else None, limit + 1, partner=who, action=action,
-            since=_utc(since, "since"), until=_utc(until, "until"),
-        )  # fmt: skip
-    entries = [ledger_entry(r) for r in rows]
+    entries = audit.entries_for(
+        store, principal, after=int(cursor) if cursor else None, limit=limit + 1,
+        partner=partner.upper() if partner else None, action=action,
+        since=_utc(since, "since"), until=_utc(until, "until"),
+    )  # fmt: skip
     more = len(entries) > limit
     return {
         "items": [dataclasses.asdict(e) for e in entries[:limit]],

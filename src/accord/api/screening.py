@@ -17,11 +17,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Row
 
 from accord.api.deps import MAX_ID, MAX_PAGE, Caller, Page, StoreDep, UnauthorizedError, with_etag
-from accord.errors import NotFoundError
 from accord.formats.cdm import dump_cdm_kvn, dump_cdm_xml
 from accord.policy.model import Principal
-from accord.services.cdm_release import numbered_conjunctions, released_cdm
-from accord.storage import repositories as repo
+from accord.services.cdm_release import (
+    numbered_conjunctions,
+    released_cdm,
+    screening_run,
+    screening_runs,
+)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -76,8 +79,7 @@ def list_runs(
 ) -> Any:
     """The stored screening runs, newest first, a page at a time (``cursor``: the last id
     of the previous page)."""
-    with store.engine.connect() as conn:
-        rows = repo.screening_runs_before(conn, int(cursor) if cursor else None, limit + 1)
+    rows = screening_runs(store, int(cursor) if cursor else None, limit + 1)
     more = len(rows) > limit
     page = {
         "items": [_run(r) for r in rows[:limit]],
@@ -89,10 +91,7 @@ def list_runs(
 @router.get("/screening-runs/{run_id}", tags=["screening"])
 def get_run(request: Request, response: Response, run_id: RunId, _: Member, store: StoreDep) -> Any:
     """One screening run: its window, volume, counts, timings and status."""
-    with store.engine.connect() as conn:
-        row = repo.screening_run(conn, run_id)
-    if row is None:
-        raise NotFoundError(f"no run {run_id}")
+    row = screening_run(store, run_id)
     return with_etag(request, response, jsonable_encoder(_run(row)))
 
 

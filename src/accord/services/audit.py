@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row
 
 from accord.errors import AccordError
 from accord.formats.detect import load
+from accord.policy.model import Principal
 from accord.policy.trust import GENESIS, Break, Entry, digest, sealed, verify_chain
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
@@ -137,3 +138,28 @@ def log(
         )
         for row in rows:
             yield _entry(row)
+
+
+def entries_for(
+    store: Store,
+    principal: Principal,
+    *,
+    after: int | None = None,
+    limit: int = 100,
+    partner: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Entry]:
+    """Up to ``limit`` ledger entries after sequence number ``after``, filtered as
+    :func:`log` filters them; a user other than an administrator reads only the entries
+    that concern its own partner (as ``accord audit log --as``)."""
+    if not principal.admin:
+        if partner not in (None, principal.partner):
+            return []  # another partner's entries: none for this caller
+        partner = principal.partner
+    with store.engine.connect() as conn:
+        rows = repo.ledger_entries_after(
+            conn, after, limit, partner=partner, action=action, since=since, until=until
+        )
+    return [_entry(row) for row in rows]

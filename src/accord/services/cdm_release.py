@@ -1,5 +1,5 @@
-"""Stored conjunctions as released to a caller: numbered within their run, and issued as
-CCSDS CDMs (508.0-B-1) built from the stored rows.
+"""Stored screening runs, and their conjunctions as released to a caller: numbered within
+their run, and issued as CCSDS CDMs (508.0-B-1) built from the stored rows.
 
 A conjunction's index is its 1-based position in its run by TCA, the number in the
 ``MESSAGE_ID`` (``ACCORD-run-index-norad1-norad2``) that ``accord screen --cdm-dir`` writes.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Row
 
 from accord.errors import NotFoundError
 from accord.formats.cdm import Cdm
@@ -115,3 +117,18 @@ def _conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -
 
 def _triple(values: list[float]) -> tuple[float, float, float]:
     return float(values[0]), float(values[1]), float(values[2])
+
+
+def screening_runs(store: Store, before: int | None = None, limit: int = 100) -> list[Row[Any]]:
+    """Up to ``limit`` stored screening runs, newest first, with ids below ``before``."""
+    with store.engine.connect() as conn:
+        return repo.screening_runs_before(conn, before, limit)
+
+
+def screening_run(store: Store, run_id: int) -> Row[Any]:
+    """One stored screening run."""
+    with store.engine.connect() as conn:
+        row = repo.screening_run(conn, run_id)
+    if row is None:
+        raise NotFoundError(f"no run {run_id}")
+    return row

@@ -23,6 +23,7 @@ from accord.policy.model import (
     Grant,
     ObjectScope,
     PartnerKind,
+    Principal,
     Releasability,
     Role,
 )
@@ -359,3 +360,45 @@ def _choice(what: str, value: str, enum: Any) -> str:
 
 def _canonical(document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+# -- reads for the REST API ----------------------------------------------------------------
+
+
+def partner_directory(store: Store) -> list[dict[str, Any]]:
+    """Every partner (as :func:`list_partners`) with the Ed25519 public key it signs with
+    (hex: the newest not revoked, or None)."""
+    with store.engine.connect() as conn:
+        keys = repo.partner_keys_in_force(conn)
+    return [
+        {**p, "public_key": keys[p["code"]][-1].hex() if keys.get(p["code"]) else None}
+        for p in list_partners(store)
+    ]
+
+
+def agreements_for(store: Store, principal: Principal) -> list[Agreement]:
+    """The agreements ``principal`` may read: all for an administrator, else those its
+    partner provides, receives or mediates (as ``accord agreement list --as``)."""
+    found = list_agreements(store)
+    if principal.admin:
+        return found
+    mine = principal.partner
+    return [a for a in found if mine in (a.provider, a.mediator) or mine in a.recipients]
+
+
+def keys_of(store: Store, email: str) -> list[dict[str, Any]]:
+    """A user's API keys: prefix, scopes, created, revoked (never the key or its hash)."""
+    with store.engine.connect() as conn:
+        rows = repo.api_keys_of_user(conn, email.strip().lower())
+    return [{"prefix": r.prefix, "scopes": list(r.scopes), "created": r.created_at,
+             "revoked": r.revoked_at} for r in rows]  # fmt: skip
+
+
+def revoke_own_key(store: Store, email: str, prefix: str) -> None:
+    """Revoke one of a user's own active API keys; another user's is missing
+    (:class:`NotFoundError`), as a key that does not exist is."""
+    with store.engine.connect() as conn:
+        holder = repo.active_api_key_holder(conn, prefix)
+    if holder is None or holder != email.strip().lower():
+        raise NotFoundError(f"no active API key {prefix!r}")
+    revoke_key(store, prefix, actor=email)
