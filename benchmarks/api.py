@@ -1,12 +1,13 @@
 """Benchmark: the Space-Track-compatible gp query over HTTP, full catalogue in PostgreSQL.
 
-Usage: python benchmarks/api.py [--workers 2] [--full N] [--single N] [--sqlite]
+Usage: python benchmarks/api.py [--workers 2] [--full N] [--single N] [--clients N] [--sqlite]
 
 Starts a throwaway PostgreSQL server (as the tests do; --sqlite: a SQLite file instead),
 ingests the 26,140-object 2023-10-09 catalogue, labels it public, starts `accord serve`
 with the given number of workers on loopback, logs in like the `spacetrack` client, and
 times N full-catalogue gp queries (json) and N single-object gp queries: median and p99
-latency and requests per second (sequential requests, one client).
+latency and requests per second (sequential requests, one client), then the single-object
+query's throughput with --clients concurrent clients.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,20 @@ def _timed(client: httpx.Client, url: str, n: int) -> list[float]:
     return times
 
 
+def _concurrent(base: str, cookies: httpx.Cookies, url: str, clients: int, n: int) -> float:
+    """Requests per second with ``clients`` concurrent clients making ``n`` requests each."""
+
+    def one(_: int) -> None:
+        with httpx.Client(base_url=base, cookies=cookies, timeout=120) as client:
+            for _ in range(n):
+                client.get(url).raise_for_status()
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(clients)))
+    return clients * n / (time.perf_counter() - t0)
+
+
 def _report(name: str, times: list[float], rows: int) -> None:
     ordered = sorted(times)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
@@ -60,6 +76,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--full", type=int, default=20)
     parser.add_argument("--single", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
     catalogue = shared_data() / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt"
@@ -111,6 +128,9 @@ def main() -> None:
                 _report("full catalogue gp (json)", _timed(client, full, args.full), rows)
                 single = "/basicspacedata/query/class/gp/NORAD_CAT_ID/25544/format/json"
                 _report("single object gp (json)", _timed(client, single, args.single), 1)
+                rate = _concurrent(base, client.cookies, single, args.clients, args.single // 4)
+                print(f"single object gp (json), {args.clients} concurrent clients: "
+                      f"{rate:.0f} req/s")  # fmt: skip
     finally:
         if server is not None:
             server.terminate()
