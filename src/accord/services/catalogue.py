@@ -68,7 +68,7 @@ class CatalogueEntry:
         return out
 
 
-def _entry(row: Any) -> CatalogueEntry:
+def _entry(row: Any, object_type: str | None = None, owner: str | None = None) -> CatalogueEntry:
     values = {name: getattr(row, name) for name in _ELEMENT_FIELDS}
     values["extra"] = tuple((k, v) for k, v in row.extra)
     values["comments"] = tuple(row.comments)
@@ -80,8 +80,8 @@ def _entry(row: Any) -> CatalogueEntry:
         received_at=row.received_at,
         submission_id=row.submission_id,
         raw_sha256=row.raw_sha256,
-        object_type=mapping.get("obj_object_type"),
-        owner=mapping.get("obj_owner"),
+        object_type=mapping.get("obj_object_type", object_type),
+        owner=mapping.get("obj_owner", owner),
     )
 
 
@@ -89,11 +89,29 @@ def current_catalogue(
     store: Store, norad_ids: Sequence[int] | None = None, principal: Principal | None = None
 ) -> list[CatalogueEntry]:
     """Return the current element set (latest epoch) of every object, or of those named,
-    among the element sets ``principal`` may see (None: the local operator, all)."""
+    among the element sets ``principal`` may see (None: the local operator, all).
+
+    The policy picks the element sets in SQL; the records are read once per process and
+    kept in the store's memo (stored element sets never change), with the object's
+    metadata as it is now."""
+    memo = store.memo("catalogue-entries")
     with store.engine.begin() as conn:
         seen = view(conn, principal, DataClass.ELEMENT_SETS)
-        entries = [_entry(r) for r in repo.current_element_sets(conn, norad_ids, seen)]
-        _record_release(conn, principal, entries)
+        keys = repo.current_element_set_keys(conn, norad_ids, seen)
+        found = {}
+        for k in keys:
+            entry = memo.get((k.id, k.content_sha256, k.obj_object_type, k.obj_owner))
+            if entry is not None:
+                found[k.id] = entry
+        missing = [k.id for k in keys if k.id not in found]
+        if missing:
+            meta = {k.id: (k.obj_object_type, k.obj_owner) for k in keys}
+            for row in repo.element_sets_by_id(conn, missing).values():
+                entry = _entry(row, *meta[row.id])
+                memo.put((row.id, row.content_sha256, *meta[row.id]), entry)
+                found[row.id] = entry
+        entries = [found[k.id] for k in keys]
+        _record_release(conn, principal, entries, {k.id: k.releasability for k in keys})
         return entries
 
 
@@ -144,15 +162,21 @@ def history(
 
 
 def _record_release(
-    conn: Connection, principal: Principal | None, entries: Sequence[CatalogueEntry]
+    conn: Connection,
+    principal: Principal | None,
+    entries: Sequence[CatalogueEntry],
+    labels: dict[int, str] | None = None,
 ) -> None:
     """Append a ``release`` ledger entry when a caller other than the local operator or an
-    administrator receives element sets of another partner that are not public."""
+    administrator receives element sets of another partner that are not public.
+    ``labels``: each element set's releasability, when the caller has read them already."""
     if principal is None or principal.admin:
         return
     others = [e.element_set_id for e in entries if e.source != principal.partner]
-    labels = repo.element_set_provenance(conn, others)
-    restricted = sorted(i for i in others if labels[i].releasability != "public")
+    if labels is None:
+        provenance = repo.element_set_provenance(conn, others)
+        labels = {i: provenance[i].releasability for i in others}
+    restricted = sorted(i for i in others if labels[i] != "public")
     if restricted:
         audit.record(
             conn,

@@ -297,6 +297,21 @@ def gp_row(entry: CatalogueEntry) -> dict[str, Any]:
     }
 
 
+def gp_rows(store: Store, entries: Sequence[CatalogueEntry]) -> list[dict[str, Any]]:
+    """The gp rows of stored element sets, built once per entry the catalogue's memo keeps
+    (rows and their renderings are derived from immutable records; callers must not change
+    them)."""
+    memo = store.memo("spacetrack-gp")
+    rows = []
+    for entry in entries:
+        kept = memo.get(entry.element_set_id)
+        if kept is None or kept[0] is not entry:
+            kept = (entry, gp_row(entry))
+            memo.put(entry.element_set_id, kept)
+        rows.append(kept[1])
+    return rows
+
+
 def run(store: Store, query: Query, principal: Principal | None) -> list[dict[str, Any]]:
     """The rows of a query that ``principal`` may see, filtered, ordered and limited."""
     now = utcnow()
@@ -305,14 +320,14 @@ def run(store: Store, query: Query, principal: Principal | None) -> list[dict[st
         rows = [_satcat_row(store, e, principal) for e in
                 catalogue.current_catalogue(store, numbers, principal)]  # fmt: skip
     elif query.class_ == "gp":
-        rows = [gp_row(e) for e in catalogue.current_catalogue(store, numbers, principal)]
+        rows = gp_rows(store, catalogue.current_catalogue(store, numbers, principal))
     else:
         if numbers is None:
             raise InvalidRequestError("gp_history needs NORAD_CAT_ID: a number, a list or a range")
         rows = []
         for norad in numbers:
             try:
-                rows += [gp_row(e) for e in catalogue.history(store, norad, principal=principal)]
+                rows += gp_rows(store, catalogue.history(store, norad, principal=principal))
             except NotFoundError:
                 continue
     fields = FIELDS[query.class_]
@@ -324,7 +339,7 @@ def run(store: Store, query: Query, principal: Principal | None) -> list[dict[st
         seen: set[str] = set()
         unique = []
         for r in rows:
-            key = json.dumps({k: v for k, v in r.items() if k != "_entry"}, default=str)
+            key = json.dumps({k: v for k, v in r.items() if k[0] != "_"}, default=str)
             if key not in seen:
                 seen.add(key)
                 unique.append(r)
@@ -397,6 +412,22 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _plain(row: dict[str, Any], names: Sequence[str]) -> dict[str, str | None]:
+    """A row's values as Space-Track's strings, kept in the row (``_plain``)."""
+    plain: dict[str, str | None] | None = row.get("_plain")
+    if plain is None:
+        plain = row["_plain"] = {k: _text(row.get(k)) for k in names}
+    return plain
+
+
+def _json(row: dict[str, Any], names: Sequence[str]) -> str:
+    """A row as a JSON object, kept in the row (``_json``)."""
+    text: str | None = row.get("_json")
+    if text is None:
+        text = row["_json"] = json.dumps(_plain(row, names))
+    return text
+
+
 def _xml_field(name: str, value: str | None) -> str:
     return f"<{name}/>" if value is None else f"<{name}>{escape(value)}</{name}>"
 
@@ -404,12 +435,13 @@ def _xml_field(name: str, value: str | None) -> str:
 def render(query: Query, rows: Sequence[dict[str, Any]]) -> tuple[str, str]:
     """The rows in the query's format: ``(body, media type)``."""
     names = list(FIELDS[query.class_])
-    plain = [{k: _text(r.get(k)) for k in names} for r in rows]
     if query.format == "json":
+        data = "[" + ", ".join(_json(r, names) for r in rows) + "]"
         if query.metadata:
-            meta = {"Total": len(plain), "ReturnedRows": len(plain), "DataSize": None}
-            return json.dumps({"request_metadata": meta, "data": plain}), "application/json"
-        return json.dumps(plain), "application/json"
+            meta = {"Total": len(rows), "ReturnedRows": len(rows), "DataSize": None}
+            return f'{{"request_metadata": {json.dumps(meta)}, "data": {data}}}', "application/json"
+        return data, "application/json"
+    plain = [_plain(r, names) for r in rows]
     if query.format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=names, lineterminator="\r\n")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,12 +22,46 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class Memo:
+    """A bounded memo of values derived from immutable records (stored element sets), by
+    key: when full, the oldest tenth of its entries is dropped.  Safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        """The value kept for ``key``, or None."""
+        return self._values.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep ``value`` for ``key``."""
+        with self._lock:
+            if len(self._values) >= self.size:
+                for old in list(self._values)[: max(1, self.size // 10)]:
+                    del self._values[old]
+            self._values[key] = value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 @dataclass
 class Store:
-    """An initialised store: the settings in force and the engine on its database."""
+    """An initialised store: the settings in force, the engine on its database, and this
+    process's memos of what is derived from its immutable records."""
 
     settings: Settings
     engine: Engine
+    memos: dict[str, Memo] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, name: str, size: int = 100_000) -> Memo:
+        """The memo called ``name`` (created with room for ``size`` values)."""
+        memo = self.memos.get(name)
+        if memo is None:
+            memo = self.memos.setdefault(name, Memo(size))
+        return memo
 
     def close(self) -> None:
         """Release the engine's connections."""

@@ -286,16 +286,16 @@ def visible(view: Visibility | None) -> ColumnElement[bool] | None:
     return or_(*terms) if terms else false()
 
 
-def _latest_per_object(view: Visibility | None = None) -> Any:
+def _latest_per_object(view: Visibility | None = None, columns: Sequence[Any] = ()) -> Any:
     """Return a subquery of the newest element set per object (by epoch, then arrival)
-    among those ``view`` admits."""
+    among those ``view`` admits: every column, or the ``columns`` given."""
     c = element_sets.c
     rank = (
         func.row_number()
         .over(partition_by=c.norad_cat_id, order_by=(c.epoch.desc(), c.id.desc()))
         .label("rank")
     )
-    query = select(element_sets, rank)
+    query = select(*(columns or [element_sets]), rank)
     condition = visible(view)
     if condition is not None:
         query = (
@@ -327,6 +327,41 @@ def current_element_sets(
             space_objects.c.decay_date.label("obj_decay_date"),
         )
         .join(partners, partners.c.id == ranked.c.source_id)
+        .join(space_objects, space_objects.c.norad_cat_id == ranked.c.norad_cat_id)
+        .where(ranked.c.rank == 1)
+        .order_by(ranked.c.norad_cat_id)
+    )
+    if norad_ids is None:
+        return list(conn.execute(query))
+    out: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(norad_ids))):
+        out.extend(conn.execute(query.where(ranked.c.norad_cat_id.in_(chunk))))
+    return sorted(out, key=lambda r: r.norad_cat_id)
+
+
+def current_element_set_keys(
+    conn: Connection, norad_ids: Sequence[int] | None = None, view: Visibility | None = None
+) -> list[Row[Any]]:
+    """Like :func:`current_element_sets`, but only what names each element set and decides
+    its release: ``id``, ``content_sha256``, ``norad_cat_id``, ``source_code``,
+    ``releasability`` (its submission's label), ``obj_object_type`` and ``obj_owner``; the
+    records themselves are read by id (:func:`element_sets_by_id`)."""
+    c = element_sets.c
+    ranked = _latest_per_object(
+        view, (c.id, c.norad_cat_id, c.content_sha256, c.source_id, c.submission_id)
+    )
+    query = (
+        select(
+            ranked.c.id,
+            ranked.c.content_sha256,
+            ranked.c.norad_cat_id,
+            partners.c.code.label("source_code"),
+            submissions.c.releasability,
+            space_objects.c.object_type.label("obj_object_type"),
+            space_objects.c.owner.label("obj_owner"),
+        )
+        .join(partners, partners.c.id == ranked.c.source_id)
+        .join(submissions, submissions.c.id == ranked.c.submission_id)
         .join(space_objects, space_objects.c.norad_cat_id == ranked.c.norad_cat_id)
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.norad_cat_id)
