@@ -1,12 +1,13 @@
-"""Ingest of partner submissions: element sets (TLE, OMM) and object metadata (SATCAT).
+"""Ingest of partner submissions: element sets (TLE, OMM), object metadata (SATCAT) and
+re-entry predictions (TIP messages).
 
 Guarantees:
 - nothing received is lost: the submission's bytes are kept as received, every rejected
   record is kept with its line, field and reason;
 - a bad record never takes good ones down: parsing collects rejections as data;
 - idempotent: an element set is identified by its content (catalogue number, epoch and
-  elements, whatever the format carried them), and a source that sends it again is
-  counted as a duplicate, not stored twice;
+  elements, whatever the format carried them), a TIP message by its number (ID), and a
+  source that sends it again is counted as a duplicate, not stored twice;
 - transactional per batch: records are committed ``ingest_batch_size`` at a time together
   with their submission's counts, so a killed ingest leaves a consistent store and a
   re-run completes it.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,15 +25,16 @@ from typing import Any
 
 from accord.errors import FormatError, InvalidRequestError, NotFoundError
 from accord.formats.detect import detect_format, load
-from accord.formats.records import ElementSet, Parsed, Rejected, SatcatEntry
+from accord.formats.records import ElementSet, Parsed, ParseResult, Rejected, SatcatEntry
 from accord.formats.satcat import load_satcat_csv
+from accord.formats.tip import TipMessage, load_tip_json
 from accord.policy.model import Releasability
 from accord.policy.trust import sign, verify_signature
 from accord.services import audit
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
-FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat")
+FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat", "tip")
 RELEASABILITY = tuple(label.value for label in Releasability)
 
 Progress = Callable[[int, int], None]
@@ -83,9 +86,23 @@ def content_digest(es: ElementSet) -> str:
 def decode_submission(data: bytes) -> str:
     """Given the bytes received, return the text (gzip and UTF-8/UTF-16 BOMs understood)."""
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FormatError(
+                "the submission is not a whole gzip file",
+                expected="a gzip stream (RFC 1952) to its end",
+                received=str(exc) or type(exc).__name__,
+            ) from exc
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                "the submission is not UTF-16 text",
+                expected="UTF-16 after its byte-order mark",
+                received=f"{exc.reason} at offset {exc.start}",
+            ) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -96,6 +113,19 @@ def decode_submission(data: bytes) -> str:
             expected="UTF-8 (or UTF-16 with a byte-order mark)",
             received=f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
         ) from exc
+
+
+def _refuse_nul(text: str) -> None:
+    """Refuse text with a NUL character: no format read here has one, and PostgreSQL text
+    cannot keep one (in a reason quoting it, or in a record)."""
+    at = text.find("\x00")
+    if at >= 0:
+        raise FormatError(
+            "the submission holds a NUL character",
+            line=text.count("\n", 0, at) + 1,
+            expected="text without NUL (U+0000)",
+            received=f"NUL at character {at}",
+        )
 
 
 def _element_row(p: Parsed[ElementSet], digest: str, common: dict[str, Any]) -> dict[str, Any]:
@@ -186,18 +216,68 @@ class _Ingest:
             )
         return len(rows), len(accepted) - len(rows)
 
-    def _ensure_objects(self, conn: Any, records: Sequence[ElementSet]) -> None:
+    def _ensure_objects(self, conn: Any, records: Sequence[ElementSet | TipMessage]) -> None:
         known = repo.existing_object_ids(conn, (r.norad_cat_id for r in records))
         new: dict[int, dict[str, Any]] = {}
         for r in records:
             if r.norad_cat_id not in known and r.norad_cat_id not in new:
                 new[r.norad_cat_id] = {
                     "norad_cat_id": r.norad_cat_id,
-                    "object_name": r.object_name,
-                    "object_id": r.object_id,
+                    "object_name": getattr(r, "object_name", None),
+                    "object_id": getattr(r, "object_id", None),
                     "updated_at": self.received_at,
                 }
         repo.add_objects(conn, list(new.values()))
+
+    def tip_batch(
+        self, accepted: Sequence[Parsed[TipMessage]], rejected: Sequence[Rejected]
+    ) -> tuple[int, int]:
+        """Store one batch of TIP messages; return (accepted, duplicates).  A message is
+        the same message when its source sends its number (ID) again."""
+        with self.store.engine.begin() as conn:
+            seen = repo.existing_tip_message_ids(
+                conn, self.source_id, [p.record.message_id for p in accepted]
+            )
+            rows = []
+            for p in accepted:
+                if p.record.message_id not in seen:
+                    seen.add(p.record.message_id)
+                    rows.append(self._tip_row(p))
+            self._ensure_objects(conn, [p.record for p in accepted])
+            repo.add_tip_messages(conn, rows)
+            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
+            repo.add_to_submission_counts(
+                conn,
+                self.submission_id,
+                records=len(accepted) + len(rejected),
+                accepted=len(rows),
+                duplicates=len(accepted) - len(rows),
+                rejected=len(rejected),
+            )
+        return len(rows), len(accepted) - len(rows)
+
+    def _tip_row(self, p: Parsed[TipMessage]) -> dict[str, Any]:
+        m = p.record
+        return {
+            "norad_cat_id": m.norad_cat_id,
+            "message_id": m.message_id,
+            "msg_epoch": m.msg_epoch,
+            "insert_epoch": m.insert_epoch,
+            "decay_epoch": m.decay_epoch,
+            "window_min": m.window_min,
+            "rev": m.rev,
+            "direction": m.direction,
+            "lat_deg": m.lat_deg,
+            "lon_deg": m.lon_deg,
+            "incl_deg": m.incl_deg,
+            "next_report_h": m.next_report_h,
+            "high_interest": m.high_interest,
+            "object_number": m.object_number,
+            "source_id": self.source_id,
+            "submission_id": self.submission_id,
+            "received_at": self.received_at,
+            "record_line": p.line,
+        }
 
     def satcat_batch(
         self, accepted: Sequence[Parsed[SatcatEntry]], rejected: Sequence[Rejected]
@@ -343,10 +423,15 @@ def ingest_bytes(
         return summary
     try:
         text = decode_submission(data)
+        _refuse_nul(text)
         if fmt == "auto":
             fmt = detect_format(text, filename)
             summary.format = fmt
-        result = load_satcat_csv(text) if fmt == "satcat" else load(text, fmt)
+        readers: dict[str, Callable[[str], ParseResult[Any]]] = {
+            "satcat": load_satcat_csv,
+            "tip": load_tip_json,
+        }
+        result = readers[fmt](text) if fmt in readers else load(text, fmt)
     except FormatError as exc:
         with store.engine.begin() as conn:
             repo.set_submission_status(conn, submission_id, "rejected", exc.describe())
@@ -355,7 +440,11 @@ def ingest_bytes(
         return summary
 
     job = _Ingest(store, partner.id, submission_id)
-    batch = job.satcat_batch if fmt == "satcat" else job.element_batch
+    batches: dict[str, Callable[[Any, list[Rejected]], tuple[int, int]]] = {
+        "satcat": job.satcat_batch,
+        "tip": job.tip_batch,
+    }
+    batch = batches.get(fmt, job.element_batch)
     total = len(result.accepted) + len(result.rejected)
     done = 0
     for acc, rej in _batches(result.accepted, result.rejected, store.settings.ingest_batch_size):
