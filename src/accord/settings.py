@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         gt=0,
         description="The quota window in seconds.",
     )
+    api_max_submission_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="The largest file POST /api/v1/submissions accepts, in bytes (413 over it).",
+    )
 
     @property
     def url(self) -> str:
