@@ -8,12 +8,14 @@ one JSON shape: ``{"error": {"status": 404, "code": "not_found", "message": "...
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
 from accord.api import catalogue, federation, screening, spacetrack
@@ -24,6 +26,46 @@ from accord.errors import AccordError
 from accord.services.access import Sessions
 from accord.services.store import Store, open_store
 from accord.settings import Settings
+
+
+class QuotaMiddleware:
+    """Per-caller quotas (the API key, the session's user or the client address), overall
+    and per request class; a refusal is 429 with ``Retry-After``.  Plain ASGI, so an
+    admitted request costs a header lookup and a count."""
+
+    def __init__(self, app: ASGIApp, quotas: Quotas, sessions: Sessions) -> None:
+        self.app, self.quotas, self.sessions = app, quotas, sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        bearer = headers.get("authorization")
+        session = _cookie(headers.get("cookie"), COOKIE)
+        user = self.sessions.email_of(session) if session else None
+        if bearer:
+            key = "k:" + hashlib.sha256(bearer.encode()).hexdigest()
+        elif user:
+            key = "u:" + user  # one quota per user, however many sessions
+        else:
+            client = scope.get("client")
+            key = "a:" + (client[0] if client else "?")
+        refusal = self.quotas.admit(key, request_class(scope["path"]))
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        seconds, what = refusal
+        response = error_response(429, "quota_exceeded", f"over {what}; retry in {seconds} s")
+        response.headers["Retry-After"] = str(seconds)
+        await response(scope, receive, send)
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    if not header or name not in header:
+        return None
+    value = cookie_parser(header).get(name)
+    return value or None
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -50,27 +92,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         settings_in_force.api_class_quotas,
     )
 
-    @app.middleware("http")
-    async def enforce_quota(request: Request, call_next: Any) -> Any:
-        """Per-caller quotas (the API key, the session's user or the client address), overall
-        and per request class."""
-        bearer = request.headers.get("authorization")
-        session = request.cookies.get(COOKIE)
-        user = app.state.sessions.email_of(session) if session else None
-        if bearer:
-            key = "k:" + hashlib.sha256(bearer.encode()).hexdigest()
-        elif user:
-            key = "u:" + user  # one quota per user, however many sessions
-        else:
-            key = "a:" + (request.client.host if request.client else "?")
-        refusal = quotas.admit(key, request_class(request.url.path))
-        if refusal is not None:
-            seconds, what = refusal
-            response = error_response(429, "quota_exceeded",
-                                      f"over {what}; retry in {seconds} s")  # fmt: skip
-            response.headers["Retry-After"] = str(seconds)
-            return response
-        return await call_next(request)
+    app.add_middleware(QuotaMiddleware, quotas=quotas, sessions=app.state.sessions)
 
     @app.exception_handler(AccordError)
     async def accorderror_response(_: Request, exc: AccordError) -> JSONResponse:

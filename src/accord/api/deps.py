@@ -63,8 +63,8 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-def get_store(request: Request) -> Store:
-    """The application's store."""
+async def get_store(request: Request) -> Store:
+    """The application's store (async: no worker thread for a lookup)."""
     store: Store = request.app.state.store
     return store
 

@@ -41,7 +41,7 @@ _CDM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def member(principal: Caller) -> Principal:
+async def member(principal: Caller) -> Principal:
     """The caller, who must hold an API key."""
     if principal.anonymous:
         raise UnauthorizedError("expected 'Authorization: Bearer <API key>'")

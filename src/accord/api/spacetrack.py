@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from accord.api.deps import StoreDep, UnauthorizedError
 from accord.errors import NotFoundError
@@ -67,17 +68,24 @@ def modeldef(controller: str, class_: str, principal: SessionCaller) -> Any:
 
 @router.get("/{controller}/query/class/{class_}")
 @router.get("/{controller}/query/class/{class_}/{path:path}")
-def query(
-    controller: str, class_: str, principal: SessionCaller, store: StoreDep, path: str = ""
+async def query(
+    request: Request, controller: str, class_: str, store: StoreDep, path: str = ""
 ) -> Response:
-    """A query in Space-Track's language (see :mod:`accord.services.spacetrack`)."""
+    """A query in Space-Track's language (see :mod:`accord.services.spacetrack`): the
+    session's user, the policy and the rows read in one transaction, on one worker thread."""
     _controller(controller)
-    parsed = spacetrack.parse(class_, path)
-    rows = spacetrack.run(store, parsed, principal)
-    if not rows and parsed.format == "json" and not parsed.show_empty:
-        return JSONResponse([])
-    body, media_type = spacetrack.render(parsed, rows)
-    return Response(body, media_type=media_type)
+
+    def answer() -> Response:
+        with store.transaction():
+            principal = session_caller(request, store)
+            parsed = spacetrack.parse(class_, path)
+            rows = spacetrack.run(store, parsed, principal)
+        if not rows and parsed.format == "json" and not parsed.show_empty:
+            return JSONResponse([])
+        body, media_type = spacetrack.render(parsed, rows)
+        return Response(body, media_type=media_type)
+
+    return await run_in_threadpool(answer)
 
 
 def _controller(name: str) -> None:

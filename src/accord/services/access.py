@@ -39,7 +39,7 @@ def principal_for(
         query = query.where(users.c.email == email.strip().lower())
     else:
         raise ValueError("principal_for needs an e-mail or an API key")
-    with store.engine.connect() as conn:
+    with store.transaction() as conn:
         row = conn.execute(query).first()
     if row is None or row.disabled_at is not None:
         raise NotFoundError("no such user, or the key is unknown or revoked")

@@ -95,7 +95,7 @@ def current_catalogue(
     kept in the store's memo (stored element sets never change), with the object's
     metadata as it is now."""
     memo = store.memo("catalogue-entries")
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         seen = view(conn, principal, DataClass.ELEMENT_SETS)
         keys = repo.current_element_set_keys(conn, norad_ids, seen)
         found = {}

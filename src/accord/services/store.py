@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from accord.errors import ConfigurationError
 from accord.settings import Settings, load_settings
@@ -20,6 +22,9 @@ from accord.storage.database import make_engine, migrate, require_current_schema
 def utcnow() -> datetime:
     """Return the current UTC time as a naive datetime (the store's convention)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+_AMBIENT: ContextVar[Connection | None] = ContextVar("accord_transaction", default=None)
 
 
 class Memo:
@@ -55,6 +60,21 @@ class Store:
     settings: Settings
     engine: Engine
     memos: dict[str, Memo] = field(default_factory=dict, compare=False, repr=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction, committed at the end: the one already open in this
+        context (so that a request's reads share one connection), or a new one."""
+        ambient = _AMBIENT.get()
+        if ambient is not None:
+            yield ambient
+            return
+        with self.engine.begin() as conn:
+            token = _AMBIENT.set(conn)
+            try:
+                yield conn
+            finally:
+                _AMBIENT.reset(token)
 
     def memo(self, name: str, size: int = 100_000) -> Memo:
         """The memo called ``name`` (created with room for ``size`` values)."""
