@@ -162,6 +162,37 @@ def submission(conn: Connection, submission_id: int) -> Row[Any] | None:
     return conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
 
 
+def _submission_records() -> Any:
+    """Submissions without their bytes, with their partner's ``partner_code`` and whether
+    they came ``signed``."""
+    s = submissions.c
+    return select(
+        s.id, partners.c.code.label("partner_code"), s.received_at, s.filename, s.format,
+        s.size_bytes, s.sha256, s.status, s.reason, s.releasability,
+        s.signature.is_not(None).label("signed"),
+        s.records, s.accepted, s.duplicates, s.rejected,
+    ).join(partners, partners.c.id == s.partner_id)  # fmt: skip
+
+
+def submission_record(conn: Connection, submission_id: int) -> Row[Any] | None:
+    """One submission as :func:`submissions_before` lists them, or None."""
+    query = _submission_records().where(submissions.c.id == submission_id)
+    return conn.execute(query).first()
+
+
+def submissions_before(
+    conn: Connection, before: int | None, limit: int, partner: str | None = None
+) -> list[Row[Any]]:
+    """Up to ``limit`` submissions (without their bytes), newest first, with ids below
+    ``before`` (None: from the newest), of the partner coded ``partner`` (None: all)."""
+    query = _submission_records().order_by(submissions.c.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(submissions.c.id < before)
+    if partner is not None:
+        query = query.where(partners.c.code == partner)
+    return list(conn.execute(query))
+
+
 def add_rejections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rejected records (submission_id, line, field, reason, raw bytes)."""
     _bulk_insert(conn, rejections, rows)
