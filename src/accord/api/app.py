@@ -18,7 +18,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
-from accord.api import catalogue, federation, screening, spacetrack
+from accord.api import catalogue, federation, screening, spacetrack, submissions
 from accord.api.deps import STATUS, ErrorResponse, error_response
 from accord.api.quota import Quotas, request_class
 from accord.api.spacetrack import COOKIE
@@ -118,4 +118,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(spacetrack.router)
     app.include_router(screening.router)
     app.include_router(federation.router)
+    app.include_router(submissions.router)
     return app
