@@ -15,10 +15,12 @@ from accord.errors import FormatError
 from accord.formats import omm
 from accord.formats.records import EMPTY_ANSWERS, ElementSet, ParseResult
 
-__all__ = ["FORMATS", "Format", "detect_format", "load"]
+__all__ = ["FORMATS", "NOT_ELEMENT_SETS", "Format", "detect_format", "load"]
 
-Format = Literal["tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat"]
-FORMATS: tuple[Format, ...] = ("tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat")
+Format = Literal["tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat", "tip"]
+FORMATS: tuple[Format, ...] = ("tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat", "tip")
+# Formats that hold no element sets, read by their own readers.
+NOT_ELEMENT_SETS = ("satcat", "tip")
 
 _BY_SUFFIX: dict[str, Format] = {
     ".tle": "tle",
@@ -42,7 +44,8 @@ def detect_format(data: bytes | str, filename: str | None = None) -> Format:
     comment lines are skipped, as the TLE reader skips them),
     "omm-kvn" (CCSDS_OMM_VERS first, 502.0-B-3 section 7), "omm-xml" (an <omm> or <ndm>
     root, 505.0-B-1), "omm-json" (an array or object), "omm-csv" (a header with EPOCH and
-    MEAN_MOTION), "satcat" (a header with OPS_STATUS_CODE, or the 2017 layout's columns).
+    MEAN_MOTION), "satcat" (a header with OPS_STATUS_CODE, or the 2017 layout's columns),
+    "tip" (Space-Track TIP JSON: MSG_EPOCH and DECAY_EPOCH keys, no MEAN_MOTION).
     CelesTrak's empty answer ("No GP data found") and empty content go by the file name's
     suffix ("tle" when it says nothing): every element-set reader reads them as no records.
     Raise FormatError naming what was seen when the content does not tell.
@@ -70,6 +73,8 @@ def detect_format(data: bytes | str, filename: str | None = None) -> Format:
                 line=1,
                 expected="an OMM JSON, or the SATCAT as CSV",
             )
+        if "MSG_EPOCH" in head and "DECAY_EPOCH" in head and "MEAN_MOTION" not in head:
+            return "tip"
         return "omm-json"
     vers = _CCSDS_VERS.match(first)
     if vers is not None:
@@ -124,8 +129,8 @@ def load(text: str | bytes, fmt: str) -> ParseResult[ElementSet]:
     """Given element-set text and its format (see :data:`FORMATS`), return the records.
 
     "tle" goes to :func:`accord.formats.tle.load_tle`; the OMM formats to
-    :mod:`accord.formats.omm`.  "satcat" holds no element sets: read it with
-    :func:`accord.formats.satcat.load_satcat_csv`.
+    :mod:`accord.formats.omm`.  "satcat" and "tip" hold no element sets: read them with
+    :func:`accord.formats.satcat.load_satcat_csv` and :func:`accord.formats.tip.load_tip_json`.
     """
     if fmt == "omm-xml":
         return omm.load_omm_xml(text)
@@ -143,8 +148,8 @@ def load(text: str | bytes, fmt: str) -> ParseResult[ElementSet]:
     if fmt in readers:
         return readers[fmt](text)
     raise FormatError(
-        "satcat files hold no element sets" if fmt == "satcat" else "unknown format",
+        f"{fmt} files hold no element sets" if fmt in NOT_ELEMENT_SETS else "unknown format",
         field=fmt,
-        expected=", ".join(f for f in FORMATS if f != "satcat"),
+        expected=", ".join(f for f in FORMATS if f not in NOT_ELEMENT_SETS),
         received=fmt,
     )

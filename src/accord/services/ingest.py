@@ -1,12 +1,13 @@
-"""Ingest of partner submissions: element sets (TLE, OMM) and object metadata (SATCAT).
+"""Ingest of partner submissions: element sets (TLE, OMM), object metadata (SATCAT) and
+re-entry predictions (TIP messages).
 
 Guarantees:
 - nothing received is lost: the submission's bytes are kept as received, every rejected
   record is kept with its line, field and reason;
 - a bad record never takes good ones down: parsing collects rejections as data;
 - idempotent: an element set is identified by its content (catalogue number, epoch and
-  elements, whatever the format carried them), and a source that sends it again is
-  counted as a duplicate, not stored twice;
+  elements, whatever the format carried them), a TIP message by its number (ID), and a
+  source that sends it again is counted as a duplicate, not stored twice;
 - transactional per batch: records are committed ``ingest_batch_size`` at a time together
   with their submission's counts, so a killed ingest leaves a consistent store and a
   re-run completes it.
@@ -24,15 +25,16 @@ from typing import Any
 
 from accord.errors import FormatError, InvalidRequestError, NotFoundError
 from accord.formats.detect import detect_format, load
-from accord.formats.records import ElementSet, Parsed, Rejected, SatcatEntry
+from accord.formats.records import ElementSet, Parsed, ParseResult, Rejected, SatcatEntry
 from accord.formats.satcat import load_satcat_csv
+from accord.formats.tip import TipMessage, load_tip_json
 from accord.policy.model import Releasability
 from accord.policy.trust import sign, verify_signature
 from accord.services import audit
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
-FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat")
+FORMATS = ("auto", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv", "satcat", "tip")
 RELEASABILITY = tuple(label.value for label in Releasability)
 
 Progress = Callable[[int, int], None]
@@ -214,18 +216,68 @@ class _Ingest:
             )
         return len(rows), len(accepted) - len(rows)
 
-    def _ensure_objects(self, conn: Any, records: Sequence[ElementSet]) -> None:
+    def _ensure_objects(self, conn: Any, records: Sequence[ElementSet | TipMessage]) -> None:
         known = repo.existing_object_ids(conn, (r.norad_cat_id for r in records))
         new: dict[int, dict[str, Any]] = {}
         for r in records:
             if r.norad_cat_id not in known and r.norad_cat_id not in new:
                 new[r.norad_cat_id] = {
                     "norad_cat_id": r.norad_cat_id,
-                    "object_name": r.object_name,
-                    "object_id": r.object_id,
+                    "object_name": getattr(r, "object_name", None),
+                    "object_id": getattr(r, "object_id", None),
                     "updated_at": self.received_at,
                 }
         repo.add_objects(conn, list(new.values()))
+
+    def tip_batch(
+        self, accepted: Sequence[Parsed[TipMessage]], rejected: Sequence[Rejected]
+    ) -> tuple[int, int]:
+        """Store one batch of TIP messages; return (accepted, duplicates).  A message is
+        the same message when its source sends its number (ID) again."""
+        with self.store.engine.begin() as conn:
+            seen = repo.existing_tip_message_ids(
+                conn, self.source_id, [p.record.message_id for p in accepted]
+            )
+            rows = []
+            for p in accepted:
+                if p.record.message_id not in seen:
+                    seen.add(p.record.message_id)
+                    rows.append(self._tip_row(p))
+            self._ensure_objects(conn, [p.record for p in accepted])
+            repo.add_tip_messages(conn, rows)
+            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
+            repo.add_to_submission_counts(
+                conn,
+                self.submission_id,
+                records=len(accepted) + len(rejected),
+                accepted=len(rows),
+                duplicates=len(accepted) - len(rows),
+                rejected=len(rejected),
+            )
+        return len(rows), len(accepted) - len(rows)
+
+    def _tip_row(self, p: Parsed[TipMessage]) -> dict[str, Any]:
+        m = p.record
+        return {
+            "norad_cat_id": m.norad_cat_id,
+            "message_id": m.message_id,
+            "msg_epoch": m.msg_epoch,
+            "insert_epoch": m.insert_epoch,
+            "decay_epoch": m.decay_epoch,
+            "window_min": m.window_min,
+            "rev": m.rev,
+            "direction": m.direction,
+            "lat_deg": m.lat_deg,
+            "lon_deg": m.lon_deg,
+            "incl_deg": m.incl_deg,
+            "next_report_h": m.next_report_h,
+            "high_interest": m.high_interest,
+            "object_number": m.object_number,
+            "source_id": self.source_id,
+            "submission_id": self.submission_id,
+            "received_at": self.received_at,
+            "record_line": p.line,
+        }
 
     def satcat_batch(
         self, accepted: Sequence[Parsed[SatcatEntry]], rejected: Sequence[Rejected]
@@ -375,7 +427,11 @@ def ingest_bytes(
         if fmt == "auto":
             fmt = detect_format(text, filename)
             summary.format = fmt
-        result = load_satcat_csv(text) if fmt == "satcat" else load(text, fmt)
+        readers: dict[str, Callable[[str], ParseResult[Any]]] = {
+            "satcat": load_satcat_csv,
+            "tip": load_tip_json,
+        }
+        result = readers[fmt](text) if fmt in readers else load(text, fmt)
     except FormatError as exc:
         with store.engine.begin() as conn:
             repo.set_submission_status(conn, submission_id, "rejected", exc.describe())
@@ -384,7 +440,11 @@ def ingest_bytes(
         return summary
 
     job = _Ingest(store, partner.id, submission_id)
-    batch = job.satcat_batch if fmt == "satcat" else job.element_batch
+    batches: dict[str, Callable[[Any, list[Rejected]], tuple[int, int]]] = {
+        "satcat": job.satcat_batch,
+        "tip": job.tip_batch,
+    }
+    batch = batches.get(fmt, job.element_batch)
     total = len(result.accepted) + len(result.rejected)
     done = 0
     for acc, rej in _batches(result.accepted, result.rejected, store.settings.ingest_batch_size):

@@ -43,6 +43,7 @@ from accord.storage.tables import (
     screening_runs,
     space_objects,
     submissions,
+    tip_messages,
     users,
 )
 
@@ -723,3 +724,72 @@ def conjunction_in_run(conn: Connection, run_id: int, conjunction_id: int) -> Ro
     c = conjunctions.c
     query = select(conjunctions).where(c.run_id == run_id, c.id == conjunction_id)
     return conn.execute(query).first()
+
+
+# -- re-entry predictions and the Space-Track classes built on stored data ---------------
+
+
+def existing_tip_message_ids(conn: Connection, source_id: int, ids: Sequence[int]) -> set[int]:
+    """Return which of these TIP message numbers this source has already stored."""
+    found: set[int] = set()
+    c = tip_messages.c
+    for chunk in _chunks(sorted(set(ids))):
+        query = select(c.message_id).where(c.source_id == source_id, c.message_id.in_(chunk))
+        found.update(int(k) for k in conn.execute(query).scalars())
+    return found
+
+
+def add_tip_messages(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert TIP message rows (one executemany)."""
+    _bulk_insert(conn, tip_messages, rows)
+
+
+def tip_messages_with_provenance(conn: Connection) -> list[Row[Any]]:
+    """Every stored TIP message with its source partner's code (``source_code``), its
+    submission's label (``releasability``) and its object's metadata (``obj_``), by object,
+    message epoch and arrival."""
+    t, o = tip_messages.c, space_objects.c
+    query = (
+        select(
+            tip_messages,
+            partners.c.code.label("source_code"),
+            submissions.c.releasability,
+            o.object_name.label("obj_object_name"),
+            o.object_id.label("obj_object_id"),
+            o.owner.label("obj_owner"),
+            o.rcs_m2.label("obj_rcs_m2"),
+        )
+        .join(partners, partners.c.id == t.source_id)
+        .join(submissions, submissions.c.id == t.submission_id)
+        .join(space_objects, o.norad_cat_id == t.norad_cat_id)
+        .order_by(t.norad_cat_id, t.msg_epoch, t.id)
+    )
+    return list(conn.execute(query))
+
+
+def objects_with_metadata_source(conn: Connection) -> list[Row[Any]]:
+    """Every object row with the code of the partner that sent its metadata
+    (``metadata_source``; None for objects known only from element sets or messages), by
+    catalogue number."""
+    query = (
+        select(space_objects, partners.c.code.label("metadata_source"))
+        .outerjoin(partners, partners.c.id == space_objects.c.metadata_source_id)
+        .order_by(space_objects.c.norad_cat_id)
+    )
+    return list(conn.execute(query))
+
+
+def conjunctions_with_runs(conn: Connection) -> list[Row[Any]]:
+    """Every stored conjunction (with its element-set ids) and its run's creation time
+    (``run_created_at``) and screening threshold (``run_threshold_km``), by run and TCA."""
+    c = conjunctions.c
+    query = (
+        select(
+            conjunctions,
+            screening_runs.c.created_at.label("run_created_at"),
+            screening_runs.c.threshold_km.label("run_threshold_km"),
+        )
+        .join(screening_runs, screening_runs.c.id == c.run_id)
+        .order_by(c.run_id, c.tca, c.id)
+    )
+    return list(conn.execute(query))

@@ -263,3 +263,37 @@ ledger = Table(
     Column("previous", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+# Re-entry predictions (migration 0004): Tracking and Impact Prediction messages as partners
+# submit them (Space-Track's tip class), with provenance; never overwritten.
+tip_messages = Table(
+    "tip_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "norad_cat_id",
+        BigInteger,
+        ForeignKey("space_objects.norad_cat_id"),
+        nullable=False,
+    ),
+    Column("message_id", BigInteger, nullable=False),  # the message's own number (ID)
+    Column("msg_epoch", DateTime, nullable=False),
+    Column("insert_epoch", DateTime),
+    Column("decay_epoch", DateTime, nullable=False),
+    Column("window_min", Integer),
+    Column("rev", Integer),
+    Column("direction", String(12)),
+    Column("lat_deg", Float),
+    Column("lon_deg", Float),
+    Column("incl_deg", Float),
+    Column("next_report_h", Integer),
+    Column("high_interest", String(1)),
+    Column("object_number", BigInteger),
+    # provenance
+    Column("source_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("record_line", Integer),
+    UniqueConstraint("message_id", "source_id", name="uq_tip_messages_message_source"),
+    Index("ix_tip_messages_norad_msg_epoch", "norad_cat_id", "msg_epoch"),
+)
