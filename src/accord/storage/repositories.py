@@ -20,6 +20,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     case,
     false,
     func,
@@ -371,13 +372,34 @@ def current_element_sets(
     return sorted(out, key=lambda r: r.norad_cat_id)
 
 
+_KEY_STATEMENTS: dict[tuple[Visibility | None, bool], Any] = {}
+
+
 def current_element_set_keys(
     conn: Connection, norad_ids: Sequence[int] | None = None, view: Visibility | None = None
 ) -> list[Row[Any]]:
     """Like :func:`current_element_sets`, but only what names each element set and decides
     its release: ``id``, ``content_sha256``, ``norad_cat_id``, ``source_code``,
     ``releasability`` (its submission's label), ``obj_object_type`` and ``obj_owner``; the
-    records themselves are read by id (:func:`element_sets_by_id`)."""
+    records themselves are read by id (:func:`element_sets_by_id`).
+
+    The statement is built once per view (and kept: a view is a frozen value)."""
+    named = norad_ids is not None
+    query = _KEY_STATEMENTS.get((view, named))
+    if query is None:
+        query = _key_statement(view, named)
+        if len(_KEY_STATEMENTS) >= 256:
+            _KEY_STATEMENTS.clear()
+        _KEY_STATEMENTS[(view, named)] = query
+    if norad_ids is None:
+        return list(conn.execute(query))
+    out: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(norad_ids))):
+        out.extend(conn.execute(query, {"norad_ids": list(chunk)}))
+    return out
+
+
+def _key_statement(view: Visibility | None, named: bool) -> Any:
     c = element_sets.c
     ranked = _latest_per_object(
         view, (c.id, c.norad_cat_id, c.content_sha256, c.source_id, c.submission_id)
@@ -398,12 +420,9 @@ def current_element_set_keys(
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.norad_cat_id)
     )
-    if norad_ids is None:
-        return list(conn.execute(query))
-    out: list[Row[Any]] = []
-    for chunk in _chunks(sorted(set(norad_ids))):
-        out.extend(conn.execute(query.where(ranked.c.norad_cat_id.in_(chunk))))
-    return sorted(out, key=lambda r: r.norad_cat_id)
+    if named:
+        query = query.where(ranked.c.norad_cat_id.in_(bindparam("norad_ids", expanding=True)))
+    return query
 
 
 def element_set_history(
