@@ -14,6 +14,7 @@ from accord.api.deps import StoreDep, UnauthorizedError
 from accord.errors import NotFoundError
 from accord.services import spacetrack
 from accord.services.access import Principal, Sessions, authenticate, principal_for
+from accord.services.spacetrack_classes import controllers_of
 
 COOKIE = "chocolatechip"  # the session cookie's name at space-track.org
 router = APIRouter(tags=["space-track"])
@@ -62,7 +63,7 @@ def logout() -> Response:
 @router.get("/{controller}/modeldef/class/{class_}")
 def modeldef(controller: str, class_: str, principal: SessionCaller) -> Any:
     """The fields of a request class, as clients validate predicates against them."""
-    _controller(controller)
+    _controller(controller, class_)
     return spacetrack.modeldef(class_)
 
 
@@ -73,7 +74,7 @@ async def query(
 ) -> Response:
     """A query in Space-Track's language (see :mod:`accord.services.spacetrack`): the
     session's user, the policy and the rows read in one transaction, on one worker thread."""
-    _controller(controller)
+    _controller(controller, class_)
 
     def answer() -> Response:
         with store.transaction():
@@ -88,6 +89,8 @@ async def query(
     return await run_in_threadpool(answer)
 
 
-def _controller(name: str) -> None:
+def _controller(name: str, class_: str) -> None:
     if name not in ("basicspacedata", "expandedspacedata"):
         raise NotFoundError(f"no request controller {name!r}")
+    if name not in controllers_of(class_):  # cdm is expandedspacedata's only
+        raise NotFoundError(f"no request class {class_!r} under {name}")

@@ -284,6 +284,9 @@ class _Ingest:
     ) -> tuple[int, int]:
         """Store one batch of object metadata; return (accepted, duplicates)."""
         changed = 0
+        # Who sent the metadata, and when, goes with it: on new rows and on updates of rows
+        # that element sets or messages created (the policy decides on it).
+        stamp = {"metadata_source_id": self.source_id, "updated_at": self.received_at}
         with self.store.engine.begin() as conn:
             existing = repo.objects_by_id(conn, (p.record.norad_cat_id for p in accepted))
             new_rows: dict[int, dict[str, Any]] = {}
@@ -295,9 +298,8 @@ class _Ingest:
                         changed += 1
                     new_rows[p.record.norad_cat_id] = values
                 elif any(getattr(row, k) != v for k, v in values.items()):
-                    repo.update_object(conn, p.record.norad_cat_id, values)
+                    repo.update_object(conn, p.record.norad_cat_id, {**values, **stamp})
                     changed += 1
-            stamp = {"metadata_source_id": self.source_id, "updated_at": self.received_at}
             repo.add_objects(
                 conn,
                 [{"norad_cat_id": k, **v, **stamp} for k, v in new_rows.items()],

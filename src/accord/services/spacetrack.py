@@ -6,10 +6,14 @@ the operators ``>``, ``<``, ``<>`` (not equal), ``--`` (inclusive range), ``~~``
 with ``%`` wildcards), ``^`` (starts with), comma lists (any of), ``null-val`` (empty) and
 ``now``, ``now-N``, ``now+N`` (days, for dates); and the keys ``orderby`` (``FIELD
 [asc|desc]``, comma-separated), ``limit`` (``N`` or ``N,OFFSET``), ``format`` (json, xml,
-csv, html, tle, 3le, kvn), ``distinct``, ``metadata`` and ``emptyresult/show``.
+csv, html, tle, 3le, kvn: the last three for element sets only), ``distinct``,
+``metadata`` and ``emptyresult/show``.
 
 Classes: ``gp`` (the current element set of each object), ``gp_history`` (every element
-set) and ``satcat`` (object metadata); every row passes the policy first.
+set) and ``satcat`` (object metadata); and, built in :mod:`accord.services.spacetrack_classes`,
+``cdm_public`` (conjunction summaries), ``cdm`` (whole CDMs, under ``expandedspacedata``
+only), ``decay`` (decay dates and predictions), ``tip`` (re-entry messages) and
+``boxscore`` (objects per owner); every row passes the policy first.
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ from accord.errors import InvalidRequestError, NotFoundError
 from accord.formats.omm_kvn import dump_omm_kvn
 from accord.formats.tle import format_tle
 from accord.policy.model import Principal
-from accord.services import catalogue
+from accord.services import catalogue, spacetrack_classes
 from accord.services.catalogue import CatalogueEntry
 from accord.services.store import Store, utcnow
 
 FORMATS = ("json", "xml", "csv", "html", "tle", "3le", "kvn")
-CLASSES = ("gp", "gp_history", "satcat")
+CLASSES = ("gp", "gp_history", "satcat", *spacetrack_classes.BUILDERS)
+ELEMENT_SET_CLASSES = ("gp", "gp_history")
 _KEYWORDS = ("orderby", "limit", "format", "distinct", "metadata", "emptyresult", "predicates")
 
 # The gp class's fields (Space-Track names and MySQL types, as its modeldef reports them).
@@ -98,7 +103,8 @@ SATCAT_FIELDS: dict[str, str] = {
     "OBJECT_NAME": "varchar(25)",
     "OBJECT_ID": "varchar(12)",
 }
-FIELDS = {"gp": GP_FIELDS, "gp_history": GP_FIELDS, "satcat": SATCAT_FIELDS}
+FIELDS = {"gp": GP_FIELDS, "gp_history": GP_FIELDS, "satcat": SATCAT_FIELDS,
+          **spacetrack_classes.FIELDS}  # fmt: skip
 EARTH_RADIUS_KM = 6378.135
 MU_KM3_S2 = 398600.8
 
@@ -157,7 +163,7 @@ def parse(class_: str, path: str) -> Query:
             query.predicates.append((key.upper(), value))
         else:
             raise InvalidRequestError(f"no field {key!r} in class {class_}")
-    if query.format in ("tle", "3le", "kvn") and class_ == "satcat":
+    if query.format in ("tle", "3le", "kvn") and class_ not in ELEMENT_SET_CLASSES:
         raise InvalidRequestError(f"format {query.format} is for element sets (gp, gp_history)")
     return query
 
@@ -325,7 +331,9 @@ def run(store: Store, query: Query, principal: Principal | None) -> list[dict[st
     """The rows of a query that ``principal`` may see, filtered, ordered and limited."""
     now = utcnow()
     numbers = _numbers_of(query)  # read only the objects named, when the query names them
-    if query.class_ == "satcat":
+    if query.class_ in spacetrack_classes.BUILDERS:
+        rows = spacetrack_classes.BUILDERS[query.class_](store, principal)
+    elif query.class_ == "satcat":
         rows = [_satcat_row(store, e, principal) for e in
                 catalogue.current_catalogue(store, numbers, principal)]  # fmt: skip
     elif query.class_ == "gp":
@@ -485,7 +493,7 @@ def modeldef(class_: str) -> dict[str, Any]:
     if class_ not in CLASSES:
         raise NotFoundError(f"no request class {class_!r}")
     return {
-        "controller": "basicspacedata",
+        "controller": spacetrack_classes.controllers_of(class_)[0],
         "data": [
             {"Field": name, "Type": type_, "Null": "YES", "Key": "", "Default": None, "Extra": ""}
             for name, type_ in FIELDS[class_].items()
