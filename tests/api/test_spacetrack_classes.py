@@ -324,3 +324,24 @@ def test_boxscore(world: World) -> None:
     assert fra["IND"] == by_owner["IND"] and _counts(fra["TBD"])["ORBITAL_TBA"] == 4
     assert set(fra) == {"IND", "TBD"}
     assert world.client("ita").boxscore() == []
+
+
+def test_tip_submitted_through_the_api(world: World) -> None:
+    """A partner's own TIP messages, posted to /api/v1/submissions, are its to see; a bad
+    record is reported with its line and field, the good ones kept."""
+    messages = world.tip()[:3]
+    messages[0] = {**messages[0], "ID": "990001", "NORAD_CAT_ID": "25544", "OBJECT_NUMBER": "25544"}
+    messages[1] = {**messages[1], "ID": "990002", "INCL": "181"}
+    messages[2] = {**messages[2], "ID": "990003"}
+    key = federation.create_key(world.store, "ita@example.org", ("read", "submit"))
+    posted = httpx.post(f"{world.url}api/v1/submissions?format=tip", content=json.dumps(messages),
+                        headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    assert posted.status_code == 201
+    body = posted.json()
+    assert (body["format"], body["accepted"], body["rejected"]) == ("tip", 2, 1)
+    (rejection,) = body["rejections"]
+    assert (rejection["line"], rejection["field"]) == (1, "INCL")
+    ita = world.client("ita").tip(orderby="id")
+    assert [r["ID"] for r in ita] == ["990001", "990003"]  # its own, not LOCAL's
+    assert ita[0]["NORAD_CAT_ID"] == "25544" and ita[1]["DECAY_EPOCH"] == messages[2]["DECAY_EPOCH"]
+    assert {r["ID"] for r in world.client("deu").tip()} == {m["ID"] for m in world.tip()}
