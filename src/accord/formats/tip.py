@@ -51,7 +51,7 @@ TIP_KEYS = (
 )
 _REQUIRED = ("NORAD_CAT_ID", "MSG_EPOCH", "DECAY_EPOCH", "ID")
 _EPOCH = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)?", re.ASCII)
-_INTEGER = re.compile(r"\d{1,10}", re.ASCII)
+_INTEGER = re.compile(r"\d{1,9}", re.ASCII)  # fits the 32-bit columns that keep it
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _integer(key: str, text: str, line: int) -> int:
     if _INTEGER.fullmatch(text) is None:
         raise FormatError(
             "not a whole number", line=line, field=key,
-            expected="an integer of up to ten digits, not negative", received=text,
+            expected="an integer of up to nine digits, not negative", received=text,
         )  # fmt: skip
     return int(text)
 
