@@ -64,7 +64,8 @@ def _partners(store: Store) -> tuple[dict[str, dict[str, str]], dict[str, bytes]
     keys = {}
     for name, (email, partner, role) in users.items():
         federation.add_user(store, email, partner, role)
-        keys[name] = _auth(federation.create_key(store, email))
+        keys[name] = _auth(federation.create_key(store, email, ("read", "submit")))
+    keys["deu-read"] = _auth(federation.create_key(store, "a@deu.example", ("read",)))
     return keys, {"DEU": deu.private_key_pem, "ITA": ita.private_key_pem}
 
 
@@ -141,6 +142,9 @@ def test_who_may_submit(fed: Federation) -> None:
         "message": "o@deu.example is an observer: read only",
     }
     assert fed.client.get("/api/v1/submissions", headers=fed.keys["observer"]).json()["items"] == []
+    reader = fed.client.post("/api/v1/submissions", content=data, headers=fed.keys["deu-read"])
+    assert reader.status_code == 403 and "scope submit" in reader.json()["error"]["message"]
+    assert fed.client.get("/api/v1/submissions", headers=fed.keys["deu-read"]).json()["items"] == []
     admin = fed.client.post("/api/v1/submissions", content=data, headers=fed.keys["admin"])
     assert admin.status_code == 201 and admin.json()["partner"] == "LOCAL"
 

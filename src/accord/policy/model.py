@@ -112,6 +112,10 @@ class Principal:
     partner: str | None = None
     role: Role | None = None
     email: str | None = None
+    # The scopes of the API key the caller holds (read, submit, admin: what the key may be
+    # used for beyond reading); None for a user signed in otherwise (a session, the command
+    # line), limited by the role alone.
+    scopes: frozenset[str] | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -122,6 +126,11 @@ class Principal:
     def admin(self) -> bool:
         """True for an administrator."""
         return self.role is Role.ADMIN
+
+    def allows(self, scope: str) -> bool:
+        """True if the caller's key has ``scope`` (``admin`` grants every scope); always
+        true without a key."""
+        return self.scopes is None or scope in self.scopes or "admin" in self.scopes
 
 
 ANONYMOUS = Principal()

@@ -32,6 +32,7 @@ def principal_for(
         partners, partners.c.id == users.c.partner_id
     )
     if api_key is not None:
+        query = query.add_columns(api_keys.c.scopes)
         query = query.join(api_keys, api_keys.c.user_id == users.c.id).where(
             api_keys.c.key_sha256 == api_key_hash(api_key), api_keys.c.revoked_at.is_(None)
         )
@@ -43,7 +44,8 @@ def principal_for(
         row = conn.execute(query).first()
     if row is None or row.disabled_at is not None:
         raise NotFoundError("no such user, or the key is unknown or revoked")
-    return Principal(row.code, Role(row.role), row.email)
+    scopes = frozenset(row.scopes) if api_key is not None else None
+    return Principal(row.code, Role(row.role), row.email, scopes)
 
 
 def view(conn: Connection, principal: Principal | None, data: DataClass) -> Visibility | None:

@@ -67,6 +67,8 @@ def check_may_submit(principal: Principal) -> None:
         raise ForbiddenError("submitting needs a user of a partner")
     if principal.role is Role.OBSERVER:
         raise ForbiddenError(f"{principal.email} is an observer: read only")
+    if not principal.allows("submit"):
+        raise ForbiddenError("this API key is not for submitting: create one with scope submit")
 
 
 def submit(
