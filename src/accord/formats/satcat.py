@@ -35,6 +35,15 @@ from typing import Any
 from accord.errors import FormatError
 from accord.formats.records import Parsed, ParseResult, Rejected, SatcatEntry
 
+# SATCAT's object type codes, spelled out as Space-Track's classes and CCSDS CDMs spell them.
+OBJECT_TYPE_NAMES = {"PAY": "PAYLOAD", "R/B": "ROCKET BODY", "DEB": "DEBRIS", "UNK": "UNKNOWN"}
+
+
+def object_type_name(code: str | None) -> str | None:
+    """An object type spelled out (``PAY``: ``PAYLOAD``...); other values as they are."""
+    return None if code is None else OBJECT_TYPE_NAMES.get(code.upper(), code)
+
+
 __all__ = ["CURRENT_COLUMNS", "LEGACY_COLUMNS", "dump_satcat_csv", "load_satcat_csv"]
 
 CURRENT_COLUMNS = (

@@ -102,7 +102,7 @@ def _stored_records_match(conn: Connection, submission_id: int, data: bytes) -> 
     """Check every element set stored from a submission: its fields must hash to its stored
     content digest, and that digest must be one of the records parsed again from the
     submission's bytes.  Return why not, or None."""
-    from accord.services.catalogue import _entry as catalogue_entry
+    from accord.services.catalogue import entry_of_row
     from accord.services.ingest import content_digest, decode_submission
 
     rows = repo.element_sets_of_submission(conn, submission_id)
@@ -116,7 +116,7 @@ def _stored_records_match(conn: Connection, submission_id: int, data: bytes) -> 
         return f"submission:{submission_id}: its bytes no longer parse"
     sent = {content_digest(p.record) for p in parsed.accepted}
     for row in rows:
-        elements = catalogue_entry(row).elements
+        elements = entry_of_row(row).elements
         if content_digest(elements) != row.content_sha256 or row.content_sha256 not in sent:
             return f"element set {row.id} of submission:{submission_id} altered"
     return None

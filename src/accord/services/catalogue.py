@@ -68,7 +68,11 @@ class CatalogueEntry:
         return out
 
 
-def _entry(row: Any, object_type: str | None = None, owner: str | None = None) -> CatalogueEntry:
+def entry_of_row(
+    row: Any, object_type: str | None = None, owner: str | None = None
+) -> CatalogueEntry:
+    """A stored element-set row (with `source_code`) as a catalogue entry; the object's type
+    and owner from the row's `obj_` columns, else as given."""
     values = {name: getattr(row, name) for name in _ELEMENT_FIELDS}
     values["extra"] = tuple((k, v) for k, v in row.extra)
     values["comments"] = tuple(row.comments)
@@ -107,7 +111,7 @@ def current_catalogue(
         if missing:
             meta = {k.id: (k.obj_object_type, k.obj_owner) for k in keys}
             for row in repo.element_sets_by_id(conn, missing).values():
-                entry = _entry(row, *meta[row.id])
+                entry = entry_of_row(row, *meta[row.id])
                 memo.put((row.id, row.content_sha256, *meta[row.id]), entry)
                 found[row.id] = entry
         entries = [found[k.id] for k in keys]
@@ -152,13 +156,13 @@ def history(
     with store.engine.begin() as conn:
         seen = view(conn, principal, DataClass.ELEMENT_SETS)
         rows = repo.element_set_history(conn, norad_cat_id, start, end, seen)
-        _record_release(conn, principal, [_entry(r) for r in rows])
+        _record_release(conn, principal, [entry_of_row(r) for r in rows])
         if not rows and (
             not repo.objects_by_id(conn, [norad_cat_id])
             or (seen is not None and not repo.element_set_history(conn, norad_cat_id, view=seen))
         ):
             raise NotFoundError(f"no object {norad_cat_id}")
-    return [_entry(r) for r in rows]
+    return [entry_of_row(r) for r in rows]
 
 
 def _record_release(

@@ -20,7 +20,7 @@ from sqlalchemy import Row
 from accord.errors import NotFoundError
 from accord.formats.cdm import Cdm
 from accord.policy.model import Principal
-from accord.services.catalogue import _entry as catalogue_entry
+from accord.services.catalogue import entry_of_row
 from accord.services.cdm import conjunction_cdms
 from accord.services.conjunctions import Released, conjunctions_for
 from accord.services.screening import Conjunction, ScreeningResult
@@ -75,8 +75,8 @@ def released_cdm(
         rows = repo.element_sets_by_id(conn, [k for k in pair if k is not None])
     if run is None or row is None or not all(k in rows for k in pair):
         raise missing  # the element sets it was computed from are gone
-    first = catalogue_entry(rows[row.element_set_id_1]).elements
-    second = catalogue_entry(rows[row.element_set_id_2]).elements
+    first = entry_of_row(rows[row.element_set_id_1]).elements
+    second = entry_of_row(rows[row.element_set_id_2]).elements
     result = ScreeningResult(
         start=run.window_start,
         window_s=run.window_s,
@@ -84,7 +84,7 @@ def released_cdm(
         step_s=run.step_s,
         n_objects=run.n_objects,
         primaries=list(run.primaries),
-        conjunctions=[_conjunction(values, first.object_name, second.object_name)],
+        conjunctions=[stored_conjunction(values, first.object_name, second.object_name)],
         run_id=run_id,
         elements={first.norad_cat_id: first, second.norad_cat_id: second},
     )
@@ -94,7 +94,7 @@ def released_cdm(
     return dataclasses.replace(cdm, message_id=message_id)
 
 
-def _conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -> Conjunction:
+def stored_conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -> Conjunction:
     """A stored conjunction row's values as the screening's :class:`Conjunction`."""
     return Conjunction(
         object1=int(values["norad_cat_id_1"]),

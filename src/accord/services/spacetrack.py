@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from accord.errors import InvalidRequestError, NotFoundError
 from accord.formats.omm_kvn import dump_omm_kvn
+from accord.formats.satcat import object_type_name
 from accord.formats.tle import format_tle
 from accord.policy.model import Principal
 from accord.services import catalogue, spacetrack_classes
@@ -252,15 +253,6 @@ def matcher(
     return test
 
 
-# SATCAT's object type codes as Space-Track's gp and satcat classes spell them.
-OBJECT_TYPES = {"PAY": "PAYLOAD", "R/B": "ROCKET BODY", "DEB": "DEBRIS", "UNK": "UNKNOWN"}
-
-
-def space_track_type(code: str | None) -> str | None:
-    """An object type as Space-Track spells it (``PAY``: ``PAYLOAD``...)."""
-    return None if code is None else OBJECT_TYPES.get(code.upper(), code)
-
-
 def gp_row(entry: CatalogueEntry) -> dict[str, Any]:
     """A stored element set as a row of Space-Track's gp class."""
     es = entry.elements
@@ -297,7 +289,7 @@ def gp_row(entry: CatalogueEntry) -> dict[str, Any]:
         "PERIOD": round(1440.0 / es.mean_motion, 3),
         "APOAPSIS": round(a * (1 + es.eccentricity) - EARTH_RADIUS_KM, 3),
         "PERIAPSIS": round(a * (1 - es.eccentricity) - EARTH_RADIUS_KM, 3),
-        "OBJECT_TYPE": space_track_type(entry.object_type),
+        "OBJECT_TYPE": object_type_name(entry.object_type),
         "RCS_SIZE": None,
         "COUNTRY_CODE": entry.owner,
         "LAUNCH_DATE": None,
@@ -401,7 +393,7 @@ def _satcat_row(store: Store, entry: CatalogueEntry, principal: Principal | None
     return {
         "INTLDES": meta.get("object_id") or es.object_id,
         "NORAD_CAT_ID": es.norad_cat_id,
-        "OBJECT_TYPE": space_track_type(meta.get("object_type")),
+        "OBJECT_TYPE": object_type_name(meta.get("object_type")),
         "SATNAME": meta.get("object_name") or es.object_name,
         "COUNTRY": meta.get("owner"),
         "LAUNCH": meta.get("launch_date"),

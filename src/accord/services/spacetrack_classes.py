@@ -41,13 +41,14 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from accord.formats.cdm import Cdm
+from accord.formats.satcat import object_type_name
 from accord.policy.decisions import decide, may_receive_derived
 from accord.policy.model import DataClass, Principal, Record, Regime, Releasability, regime_of
 from accord.services import audit
 from accord.services.access import view
-from accord.services.catalogue import _entry as catalogue_entry
+from accord.services.catalogue import entry_of_row
 from accord.services.cdm import conjunction_cdms
-from accord.services.cdm_release import _conjunction as stored_conjunction
+from accord.services.cdm_release import stored_conjunction
 from accord.services.federation import agreements_of
 from accord.services.screening import ScreeningResult
 from accord.services.store import Store, utcnow
@@ -165,7 +166,6 @@ FIELDS = {"cdm_public": CDM_PUBLIC_FIELDS, "cdm": CDM_FIELDS, "decay": DECAY_FIE
           "tip": TIP_FIELDS, "boxscore": BOXSCORE_FIELDS}  # fmt: skip
 # Space-Track serves cdm under expandedspacedata only; every other class under both.
 _CONTROLLERS = {"cdm": ("expandedspacedata",)}
-_OBJECT_TYPES = {"PAY": "PAYLOAD", "R/B": "ROCKET BODY", "DEB": "DEBRIS", "UNK": "UNKNOWN"}
 
 
 def controllers_of(class_: str) -> tuple[str, ...]:
@@ -261,7 +261,7 @@ def _public_row(row: Row[Any], objects: dict[int, Row[Any]]) -> dict[str, Any]:
         obj = objects.get(norad)
         values[f"SAT_{n}_ID"] = norad
         values[f"SAT_{n}_NAME"] = None if obj is None else obj.object_name
-        values[f"SAT{n}_OBJECT_TYPE"] = None if obj is None else _OBJECT_TYPES.get(obj.object_type)
+        values[f"SAT{n}_OBJECT_TYPE"] = None if obj is None else object_type_name(obj.object_type)
         values[f"SAT{n}_RCS"] = None if obj is None else rcs_size(obj.rcs_m2)
         values[f"SAT_{n}_EXCL_VOL"] = f"{row.run_threshold_km:.2f}"
     return values
@@ -312,7 +312,7 @@ def _issued(conn: Connection, rows: list[Row[Any]]) -> dict[int, Cdm]:
         if run is None or not mine:
             continue
         position = {k: n + 1 for n, k in enumerate(repo.conjunction_ids_of(conn, run_id))}
-        elements = {k: catalogue_entry(row).elements for k, row in sets.items()}
+        elements = {k: entry_of_row(row).elements for k, row in sets.items()}
         result = ScreeningResult(
             start=run.window_start,
             window_s=run.window_s,
