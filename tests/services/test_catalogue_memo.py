@@ -7,6 +7,7 @@ from accord.services import spacetrack
 from accord.services.catalogue import current_catalogue
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes, ingest_file
+from accord.services.spacetrack_fields import GP_FIELDS
 from accord.services.store import Memo, Store
 
 OLD = DEMO_DIR / "celestrak_active_2025-11-25_sample.txt"
@@ -22,7 +23,7 @@ def _gp(store: Store, norad: int) -> dict[str, str | None]:
     query = spacetrack.parse("gp", f"NORAD_CAT_ID/{norad}/format/json")
     rows = spacetrack.run(store, query, None)
     assert len(rows) == 1
-    return {k: spacetrack._text(rows[0][k]) for k in spacetrack.GP_FIELDS}
+    return {k: spacetrack._text(rows[0][k]) for k in GP_FIELDS}
 
 
 def test_reads_follow_new_element_sets_and_metadata(store: Store) -> None:

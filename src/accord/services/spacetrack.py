@@ -36,6 +36,7 @@ from accord.formats.tle import format_tle
 from accord.policy.model import Principal
 from accord.services import catalogue, spacetrack_classes
 from accord.services.catalogue import CatalogueEntry
+from accord.services.spacetrack_fields import FIELDS
 from accord.services.store import Store, utcnow
 
 FORMATS = ("json", "xml", "csv", "html", "tle", "3le", "kvn")
@@ -43,69 +44,6 @@ CLASSES = ("gp", "gp_history", "satcat", *spacetrack_classes.BUILDERS)
 ELEMENT_SET_CLASSES = ("gp", "gp_history")
 _KEYWORDS = ("orderby", "limit", "format", "distinct", "metadata", "emptyresult", "predicates")
 
-# The gp class's fields (Space-Track names and MySQL types, as its modeldef reports them).
-GP_FIELDS: dict[str, str] = {
-    "CCSDS_OMM_VERS": "varchar(3)",
-    "COMMENT": "varchar(33)",
-    "CREATION_DATE": "datetime",
-    "ORIGINATOR": "varchar(7)",
-    "OBJECT_NAME": "varchar(25)",
-    "OBJECT_ID": "varchar(12)",
-    "CENTER_NAME": "varchar(5)",
-    "REF_FRAME": "varchar(4)",
-    "TIME_SYSTEM": "varchar(3)",
-    "MEAN_ELEMENT_THEORY": "varchar(4)",
-    "EPOCH": "datetime(6)",
-    "MEAN_MOTION": "decimal(13,8)",
-    "ECCENTRICITY": "decimal(13,8)",
-    "INCLINATION": "decimal(7,4)",
-    "RA_OF_ASC_NODE": "decimal(7,4)",
-    "ARG_OF_PERICENTER": "decimal(7,4)",
-    "MEAN_ANOMALY": "decimal(7,4)",
-    "EPHEMERIS_TYPE": "tinyint(4)",
-    "CLASSIFICATION_TYPE": "char(1)",
-    "NORAD_CAT_ID": "int(10) unsigned",
-    "ELEMENT_SET_NO": "smallint(5) unsigned",
-    "REV_AT_EPOCH": "mediumint(8) unsigned",
-    "BSTAR": "decimal(19,14)",
-    "MEAN_MOTION_DOT": "decimal(9,8)",
-    "MEAN_MOTION_DDOT": "decimal(22,13)",
-    "SEMIMAJOR_AXIS": "double(12,3)",
-    "PERIOD": "double(12,3)",
-    "APOAPSIS": "double(12,3)",
-    "PERIAPSIS": "double(12,3)",
-    "OBJECT_TYPE": "varchar(12)",
-    "RCS_SIZE": "char(6)",
-    "COUNTRY_CODE": "char(6)",
-    "LAUNCH_DATE": "date",
-    "SITE": "char(5)",
-    "DECAY_DATE": "date",
-    "FILE": "bigint(20) unsigned",
-    "GP_ID": "int(10) unsigned",
-    "TLE_LINE0": "varchar(27)",
-    "TLE_LINE1": "varchar(71)",
-    "TLE_LINE2": "varchar(71)",
-}
-SATCAT_FIELDS: dict[str, str] = {
-    "INTLDES": "varchar(12)",
-    "NORAD_CAT_ID": "int(10) unsigned",
-    "OBJECT_TYPE": "varchar(12)",
-    "SATNAME": "varchar(25)",
-    "COUNTRY": "char(6)",
-    "LAUNCH": "date",
-    "SITE": "char(5)",
-    "DECAY": "date",
-    "PERIOD": "decimal(12,2)",
-    "INCLINATION": "decimal(12,2)",
-    "APOGEE": "bigint(20)",
-    "PERIGEE": "bigint(20)",
-    "RCSVALUE": "int(1)",
-    "CURRENT": "varchar(1)",
-    "OBJECT_NAME": "varchar(25)",
-    "OBJECT_ID": "varchar(12)",
-}
-FIELDS = {"gp": GP_FIELDS, "gp_history": GP_FIELDS, "satcat": SATCAT_FIELDS,
-          **spacetrack_classes.FIELDS}  # fmt: skip
 EARTH_RADIUS_KM = 6378.135
 MU_KM3_S2 = 398600.8
 

@@ -51,119 +51,13 @@ from accord.services.cdm import conjunction_cdms
 from accord.services.cdm_release import stored_conjunction
 from accord.services.federation import agreements_of
 from accord.services.screening import ScreeningResult
+from accord.services.spacetrack_fields import COUNTS, COVARIANCE, STATE
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
 EARTH_RADIUS_KM = 6378.135
 RED_PC = 1e-4  # NASA CARA's mitigation threshold
 
-CDM_PUBLIC_FIELDS: dict[str, str] = {
-    "CDM_ID": "int(10) unsigned",
-    "CREATED": "datetime(6)",
-    "EMERGENCY_REPORTABLE": "char(1)",
-    "TCA": "datetime(6)",
-    "MIN_RNG": "double",
-    "PC": "double",
-    "SAT_1_ID": "int(10) unsigned",
-    "SAT_1_NAME": "varchar(25)",
-    "SAT1_OBJECT_TYPE": "varchar(25)",
-    "SAT1_RCS": "varchar(6)",
-    "SAT_1_EXCL_VOL": "varchar(62)",
-    "SAT_2_ID": "int(10) unsigned",
-    "SAT_2_NAME": "varchar(25)",
-    "SAT2_OBJECT_TYPE": "varchar(25)",
-    "SAT2_RCS": "varchar(6)",
-    "SAT_2_EXCL_VOL": "varchar(62)",
-}
-_MESSAGE_FIELDS = {
-    "MESSAGE_ID": "varchar(100)",
-    "CCSDS_CDM_VERS": "varchar(3)",
-    "CREATION_DATE": "datetime(6)",
-    "ORIGINATOR": "varchar(20)",
-    "MISS_DISTANCE": "double",
-    "RELATIVE_SPEED": "double",
-    "RELATIVE_POSITION_R": "double",
-    "RELATIVE_POSITION_T": "double",
-    "RELATIVE_POSITION_N": "double",
-    "RELATIVE_VELOCITY_R": "double",
-    "RELATIVE_VELOCITY_T": "double",
-    "RELATIVE_VELOCITY_N": "double",
-    "START_SCREEN_PERIOD": "datetime(6)",
-    "STOP_SCREEN_PERIOD": "datetime(6)",
-    "SCREEN_VOLUME_FRAME": "varchar(3)",
-    "SCREEN_VOLUME_SHAPE": "varchar(9)",
-    "SCREEN_VOLUME_X": "double",
-    "SCREEN_VOLUME_Y": "double",
-    "SCREEN_VOLUME_Z": "double",
-    "COLLISION_PROBABILITY": "double",
-    "COLLISION_PROBABILITY_METHOD": "varchar(20)",
-}
-_OBJECT_TEXT = {
-    "OBJECT": "varchar(7)",
-    "OBJECT_DESIGNATOR": "varchar(10)",
-    "CATALOG_NAME": "varchar(6)",
-    "OBJECT_NAME": "varchar(25)",
-    "INTERNATIONAL_DESIGNATOR": "varchar(12)",
-    "EPHEMERIS_NAME": "varchar(20)",
-    "COVARIANCE_METHOD": "varchar(10)",
-    "MANEUVERABLE": "varchar(3)",
-    "REF_FRAME": "varchar(7)",
-}
-_STATE = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
-# The lower triangle of the RTN covariance, row by row (508.0-B-1 Table 3-4).
-_AXES = ("R", "T", "N", "RDOT", "TDOT", "NDOT")
-COVARIANCE = tuple(f"C{_AXES[i]}_{_AXES[j]}" for i in range(6) for j in range(i + 1))
-CDM_FIELDS: dict[str, str] = {
-    **CDM_PUBLIC_FIELDS,
-    **_MESSAGE_FIELDS,
-    **{
-        f"SAT{n}_{name}": type_
-        for n in (1, 2)
-        for name, type_ in [*_OBJECT_TEXT.items(), *((k, "double") for k in _STATE + COVARIANCE)]
-    },
-}
-DECAY_FIELDS: dict[str, str] = {
-    "NORAD_CAT_ID": "int(10) unsigned",
-    "OBJECT_NUMBER": "int(10) unsigned",
-    "OBJECT_NAME": "varchar(25)",
-    "INTLDES": "varchar(12)",
-    "OBJECT_ID": "varchar(12)",
-    "RCS": "int(1)",
-    "RCS_SIZE": "varchar(6)",
-    "COUNTRY": "char(6)",
-    "MSG_EPOCH": "datetime",
-    "DECAY_EPOCH": "datetime",
-    "SOURCE": "varchar(9)",
-    "MSG_TYPE": "varchar(10)",
-    "PRECEDENCE": "bigint(20)",
-}
-TIP_FIELDS: dict[str, str] = {
-    "NORAD_CAT_ID": "int(10) unsigned",
-    "MSG_EPOCH": "datetime",
-    "INSERT_EPOCH": "datetime",
-    "DECAY_EPOCH": "datetime",
-    "WINDOW": "int(10) unsigned",
-    "REV": "int(10) unsigned",
-    "DIRECTION": "varchar(12)",
-    "LAT": "decimal(5,2)",
-    "LON": "decimal(5,2)",
-    "INCL": "decimal(5,2)",
-    "NEXT_REPORT": "int(10) unsigned",
-    "ID": "int(10) unsigned",
-    "HIGH_INTEREST": "char(1)",
-    "OBJECT_NUMBER": "int(10) unsigned",
-}
-_COUNTS = ("ORBITAL_TBA", "ORBITAL_PAYLOAD_COUNT", "ORBITAL_ROCKET_BODY_COUNT",
-           "ORBITAL_DEBRIS_COUNT", "ORBITAL_TOTAL_COUNT", "DECAYED_PAYLOAD_COUNT",
-           "DECAYED_ROCKET_BODY_COUNT", "DECAYED_DEBRIS_COUNT", "DECAYED_TOTAL_COUNT",
-           "COUNTRY_TOTAL")  # fmt: skip
-BOXSCORE_FIELDS: dict[str, str] = {
-    "COUNTRY": "varchar(100)",
-    "SPADOC_CD": "varchar(10)",
-    **{name: "bigint(21)" for name in _COUNTS},
-}
-FIELDS = {"cdm_public": CDM_PUBLIC_FIELDS, "cdm": CDM_FIELDS, "decay": DECAY_FIELDS,
-          "tip": TIP_FIELDS, "boxscore": BOXSCORE_FIELDS}  # fmt: skip
 # Space-Track serves cdm under expandedspacedata only; every other class under both.
 _CONTROLLERS = {"cdm": ("expandedspacedata",)}
 
@@ -371,7 +265,7 @@ def _cdm_row(public: dict[str, Any], cdm: Cdm) -> dict[str, Any]:
             p + "MANEUVERABLE": obj.maneuverable, p + "REF_FRAME": obj.ref_frame,
         })  # fmt: skip
         state = (*obj.r_km, *obj.v_km_s)
-        row.update({p + k: v for k, v in zip(_STATE, state, strict=True)})
+        row.update({p + k: v for k, v in zip(STATE, state, strict=True)})
         terms = [v for line in obj.cov_rtn_si[:6] for v in line]
         row.update({p + k: v for k, v in zip(COVARIANCE, terms, strict=True)})
     return row
@@ -536,7 +430,7 @@ def boxscore_rows(store: Store, principal: Principal | None) -> list[dict[str, A
     kinds = {"PAY": "PAYLOAD_COUNT", "R/B": "ROCKET_BODY_COUNT", "DEB": "DEBRIS_COUNT"}
     for obj in objects.values():
         owner = obj.owner or "TBD"
-        tally = counts.setdefault(owner, dict.fromkeys(_COUNTS, 0))
+        tally = counts.setdefault(owner, dict.fromkeys(COUNTS, 0))
         state = "DECAYED" if obj.decay_date else "ORBITAL"
         kind = kinds.get(obj.object_type or "")
         if kind is not None:
