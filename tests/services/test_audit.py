@@ -11,7 +11,7 @@ from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
-from accord.storage.tables import element_sets, ledger, submissions
+from accord.storage.tables import element_sets, ledger, submission_contents
 
 NEW = (DEMO_DIR / "celestrak_active_2026-03-04_sample.txt").read_bytes()
 OLD = (DEMO_DIR / "celestrak_active_2025-11-25_sample.txt").read_bytes()
@@ -54,9 +54,12 @@ def test_altered_ledger_row_is_named(store: Store) -> None:
 def test_altered_submission_is_named(store: Store) -> None:
     _signed_store(store)
     with store.engine.begin() as conn:
-        raw = conn.execute(select(submissions.c.raw).where(submissions.c.id == 1)).scalar_one()
+        contents = submission_contents.c
+        raw = conn.execute(select(contents.raw).where(contents.submission_id == 1)).scalar_one()
         changed = bytes(raw).replace(b"ISS (ZARYA)", b"ISS (ZARYB)")
-        conn.execute(update(submissions).where(submissions.c.id == 1).values(raw=changed))
+        conn.execute(
+            update(submission_contents).where(contents.submission_id == 1).values(raw=changed)
+        )
     broken = audit.verify(store)
     assert broken is not None and broken.seq == 1 and "submission:1 altered" in broken.reason
 

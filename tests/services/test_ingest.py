@@ -87,8 +87,9 @@ def test_unreadable_submission_is_kept_with_its_reason(store: Store) -> None:
     summary = ingest_bytes(store, data, filename="junk.bin")
     assert summary.accepted == 0 and summary.rejected == 1
     with store.engine.connect() as conn:
-        row = conn.execute(select(submissions)).one()
-    assert row.status == "rejected" and row.raw == data and row.reason
+        (submission_id,) = conn.execute(select(submissions.c.id)).one()
+        row = repo.submission(conn, submission_id)
+    assert row is not None and row.status == "rejected" and row.raw == data and row.reason
 
 
 def test_history_keeps_every_element_set(store: Store) -> None:

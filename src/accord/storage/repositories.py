@@ -43,6 +43,7 @@ from accord.storage.tables import (
     screening_inputs,
     screening_runs,
     space_objects,
+    submission_contents,
     submissions,
     tip_messages,
     users,
@@ -117,9 +118,13 @@ def list_partners(conn: Connection) -> list[Row[Any]]:
 
 
 def add_submission(conn: Connection, **values: Any) -> int:
-    """Insert a submission row and return its id."""
+    """Insert a submission row (its bytes, ``raw``, in submission_contents) and return its
+    id."""
+    raw = values.pop("raw")
     result = conn.execute(insert(submissions).values(**values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    submission_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    conn.execute(insert(submission_contents).values(submission_id=submission_id, raw=raw))
+    return submission_id
 
 
 def add_to_submission_counts(
@@ -160,8 +165,11 @@ def set_submission_status(
 
 
 def submission(conn: Connection, submission_id: int) -> Row[Any] | None:
-    """Return one submission row, or None."""
-    return conn.execute(select(submissions).where(submissions.c.id == submission_id)).first()
+    """Return one submission row with its bytes (``raw``), or None."""
+    query = select(submissions, submission_contents.c.raw).join(
+        submission_contents, submission_contents.c.submission_id == submissions.c.id
+    )
+    return conn.execute(query.where(submissions.c.id == submission_id)).first()
 
 
 def _submission_records() -> Any:
@@ -570,7 +578,9 @@ def partner_public_keys(conn: Connection) -> dict[str, list[bytes]]:
 def submission_raw(conn: Connection, submission_id: int) -> bytes | None:
     """The raw bytes of a submission as stored, or None."""
     value = conn.execute(
-        select(submissions.c.raw).where(submissions.c.id == submission_id)
+        select(submission_contents.c.raw).where(
+            submission_contents.c.submission_id == submission_id
+        )
     ).scalar_one_or_none()
     return None if value is None else bytes(value)
 

@@ -56,7 +56,6 @@ submissions = Table(
     Column("format", String(32), nullable=False),
     Column("size_bytes", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False, index=True),
-    Column("raw", LargeBinary, nullable=False),
     Column("status", String(16), nullable=False),  # in-progress | complete | rejected
     Column("records", Integer, nullable=False, default=0),
     Column("accepted", Integer, nullable=False, default=0),
@@ -65,6 +64,22 @@ submissions = Table(
     Column("reason", Text),  # why a whole submission was refused (unreadable, unknown format)
     Column("releasability", String(16), nullable=False, default="agreement"),
     Column("signature", String(200)),  # the partner's Ed25519 signature over raw, base64
+)
+
+# A submission's bytes as received, apart from its row: reads of a submission's label (every
+# policy-filtered catalogue read) never walk past them (SQLite keeps a large value inline,
+# in overflow pages ahead of the columns after it).
+submission_contents = Table(
+    "submission_contents",
+    metadata,
+    Column(
+        "submission_id",
+        Integer,
+        ForeignKey("submissions.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("raw", LargeBinary, nullable=False),
 )
 
 rejections = Table(
