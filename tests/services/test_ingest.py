@@ -6,13 +6,15 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from accord.errors import FormatError
 from accord.formats.omm import dump_omm_json
 from accord.formats.tle import load_tle
 from accord.services.catalogue import current_catalogue, current_entry, history
 from accord.services.demo import DEMO_DIR
-from accord.services.ingest import ingest_bytes, ingest_file
+from accord.services.ingest import decode_submission, ingest_bytes, ingest_file
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 from accord.storage.tables import element_sets, rejections, submissions
@@ -113,3 +115,18 @@ def test_gzip_and_source_partner(store: Store, tmp_path: Path) -> None:
     assert summary.filename == "old.txt" and summary.accepted > 300
     assert {e.source for e in current_catalogue(store)} == {"ESA"}
     assert json.dumps(summary.to_dict())
+
+
+def test_gzip_members_padding_and_expansion_bound() -> None:
+    text = DEMO_OLD.read_text()
+    half = len(text) // 2
+    members = gzip.compress(text[:half].encode()) + gzip.compress(text[half:].encode())
+    assert decode_submission(members + b"\x00" * 8) == text  # members joined, padding skipped
+    bomb = gzip.compress(b"0" * 10_000_000)  # about 10 kB expanding to 10 MB
+    assert len(bomb) < 20_000
+    with pytest.raises(FormatError, match="expands past the limit") as refused:
+        decode_submission(bomb, limit=1_000_000)
+    assert refused.value.expected == "at most 1000000 bytes once decompressed"
+    assert len(decode_submission(bomb, limit=10_000_000)) == 10_000_000
+    with pytest.raises(FormatError, match="not a whole gzip file"):
+        decode_submission(members + b"trailing garbage")

@@ -15,7 +15,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import zlib
 from collections.abc import Callable, Sequence
@@ -83,11 +82,38 @@ def content_digest(es: ElementSet) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def decode_submission(data: bytes) -> str:
-    """Given the bytes received, return the text (gzip and UTF-8/UTF-16 BOMs understood)."""
+# The most text a compressed submission may expand to: a bound against decompression
+# bombs, far above any catalogue or history file (a full catalogue is about 5 MB).
+MAX_DECOMPRESSED_BYTES = 1 << 30
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """The members of a gzip file (RFC 1952), decompressed, refused past ``limit`` bytes."""
+    out: list[bytes] = []
+    size = 0
+    while data:
+        stream = zlib.decompressobj(wbits=31)
+        chunk = stream.decompress(data, limit - size + 1)
+        size += len(chunk)
+        if size > limit:
+            raise FormatError(
+                "the submission expands past the limit",
+                expected=f"at most {limit} bytes once decompressed",
+                received=f"more than {limit} bytes from {len(data)} compressed",
+            )
+        if not stream.eof:
+            raise EOFError("the stream ends before its last block")
+        out.append(chunk)
+        data = stream.unused_data.lstrip(b"\x00")  # members may be padded with zeros
+    return b"".join(out)
+
+
+def decode_submission(data: bytes, limit: int = MAX_DECOMPRESSED_BYTES) -> str:
+    """Given the bytes received, return the text (gzip and UTF-8/UTF-16 BOMs understood;
+    a gzip file that would expand past ``limit`` bytes is refused)."""
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
+            data = _gunzip(data, limit)
         except (OSError, EOFError, zlib.error) as exc:
             raise FormatError(
                 "the submission is not a whole gzip file",
