@@ -12,6 +12,7 @@ import hashlib
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import cookie_parser
@@ -24,7 +25,7 @@ from accord.api.quota import Quotas, request_class
 from accord.api.spacetrack import COOKIE
 from accord.errors import AccordError
 from accord.services.access import Sessions
-from accord.services.store import Store, open_store
+from accord.services.store import Store, connection_lost, open_store
 from accord.settings import Settings
 
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             404: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
             429: {"model": ErrorResponse},
+            503: {"model": ErrorResponse},
         },
     )
     app.state.store = store or open_store(settings)
@@ -100,6 +102,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if isinstance(exc, kind):
                 return error_response(status, code, str(exc))
         return error_response(500, "internal", "internal error")
+
+    @app.exception_handler(DBAPIError)
+    async def databaseerror_response(_: Request, exc: DBAPIError) -> JSONResponse:
+        if not connection_lost(exc):
+            raise exc
+        response = error_response(503, "database_unavailable",
+                                  "the database connection was lost; try again")  # fmt: skip
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def httperror_response(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -86,7 +86,7 @@ async def query(
         body, media_type = spacetrack.render(parsed, rows)
         return Response(body, media_type=media_type)
 
-    return await run_in_threadpool(answer)
+    return await run_in_threadpool(store.retrying, answer)
 
 
 def _controller(name: str, class_: str) -> None:

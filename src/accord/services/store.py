@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from accord.errors import ConfigurationError
 from accord.settings import Settings, load_settings
 from accord.storage import repositories as repo
-from accord.storage.database import make_engine, migrate, require_current_schema
+from accord.storage.database import (
+    connection_lost,
+    make_engine,
+    migrate,
+    require_current_schema,
+)
 
 
 def utcnow() -> datetime:
@@ -24,6 +29,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+T = TypeVar("T")
 _AMBIENT: ContextVar[Connection | None] = ContextVar("accord_transaction", default=None)
 
 
@@ -75,6 +81,16 @@ class Store:
                 yield conn
             finally:
                 _AMBIENT.reset(token)
+
+    def retrying(self, work: Callable[[], T]) -> T:
+        """Run ``work``; once more if the database connection was lost on the way (after a
+        database restart), when its transaction was rolled back with it."""
+        try:
+            return work()
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+        return work()
 
     def memo(self, name: str, size: int = 100_000) -> Memo:
         """The memo called ``name`` (created with room for ``size`` values)."""

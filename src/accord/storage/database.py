@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 from accord.errors import ConfigurationError
 
@@ -44,7 +45,16 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # Disconnects are handled optimistically (SQLAlchemy, "Dealing with Disconnects"): no
+    # round trip to test each connection taken from the pool; a statement that finds its
+    # connection lost invalidates the whole pool, and callers retry (connection_lost).
+    return create_engine(url, pool_pre_ping=False)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """True for an error raised because the database connection was lost (the pool then
+    holds only fresh connections, so the work can be tried again)."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _alembic_config(engine: Engine) -> Config:
