@@ -7,7 +7,7 @@ from accord.services import spacetrack
 from accord.services.catalogue import current_catalogue
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes, ingest_file
-from accord.services.spacetrack_fields import GP_FIELDS
+from accord.services.space_track_fields import GP_FIELDS
 from accord.services.store import Memo, Store
 
 OLD = DEMO_DIR / "celestrak_active_2025-11-25_sample.txt"

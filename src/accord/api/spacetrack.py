@@ -14,7 +14,7 @@ from accord.api.deps import StoreDep, UnauthorizedError
 from accord.errors import NotFoundError
 from accord.services import spacetrack
 from accord.services.access import Principal, Sessions, authenticate, principal_for
-from accord.services.spacetrack_classes import controllers_of
+from accord.services.space_track_classes import controllers_of
 
 COOKIE = "chocolatechip"  # the session cookie's name at space-track.org
 router = APIRouter(tags=["space-track"])

@@ -10,7 +10,7 @@ csv, html, tle, 3le, kvn: the last three for element sets only), ``distinct``,
 ``metadata`` and ``emptyresult/show``.
 
 Classes: ``gp`` (the current element set of each object), ``gp_history`` (every element
-set) and ``satcat`` (object metadata); and, built in :mod:`accord.services.spacetrack_classes`,
+set) and ``satcat`` (object metadata); and, built in :mod:`accord.services.space_track_classes`,
 ``cdm_public`` (conjunction summaries), ``cdm`` (whole CDMs, under ``expandedspacedata``
 only), ``decay`` (decay dates and predictions), ``tip`` (re-entry messages) and
 ``boxscore`` (objects per owner); every row passes the policy first.
@@ -34,13 +34,13 @@ from accord.formats.omm_kvn import dump_omm_kvn
 from accord.formats.satcat import object_type_name
 from accord.formats.tle import format_tle
 from accord.policy.model import Principal
-from accord.services import catalogue, spacetrack_classes
+from accord.services import catalogue, space_track_classes
 from accord.services.catalogue import CatalogueEntry
-from accord.services.spacetrack_fields import FIELDS
+from accord.services.space_track_fields import FIELDS
 from accord.services.store import Store, utcnow
 
 FORMATS = ("json", "xml", "csv", "html", "tle", "3le", "kvn")
-CLASSES = ("gp", "gp_history", "satcat", *spacetrack_classes.BUILDERS)
+CLASSES = ("gp", "gp_history", "satcat", *space_track_classes.BUILDERS)
 ELEMENT_SET_CLASSES = ("gp", "gp_history")
 _KEYWORDS = ("orderby", "limit", "format", "distinct", "metadata", "emptyresult", "predicates")
 
@@ -261,8 +261,8 @@ def run(store: Store, query: Query, principal: Principal | None) -> list[dict[st
     """The rows of a query that ``principal`` may see, filtered, ordered and limited."""
     now = utcnow()
     numbers = _numbers_of(query)  # read only the objects named, when the query names them
-    if query.class_ in spacetrack_classes.BUILDERS:
-        rows = spacetrack_classes.BUILDERS[query.class_](store, principal)
+    if query.class_ in space_track_classes.BUILDERS:
+        rows = space_track_classes.BUILDERS[query.class_](store, principal)
     elif query.class_ == "satcat":
         rows = [_satcat_row(store, e, principal) for e in
                 catalogue.current_catalogue(store, numbers, principal)]  # fmt: skip
@@ -423,7 +423,7 @@ def modeldef(class_: str) -> dict[str, Any]:
     if class_ not in CLASSES:
         raise NotFoundError(f"no request class {class_!r}")
     return {
-        "controller": spacetrack_classes.controllers_of(class_)[0],
+        "controller": space_track_classes.controllers_of(class_)[0],
         "data": [
             {"Field": name, "Type": type_, "Null": "YES", "Key": "", "Default": None, "Extra": ""}
             for name, type_ in FIELDS[class_].items()

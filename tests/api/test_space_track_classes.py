@@ -37,7 +37,7 @@ from accord.services.cdm_release import released_cdm
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes, ingest_file
 from accord.services.screening import ScreeningResult, screen_catalogue
-from accord.services.spacetrack_fields import BOXSCORE_FIELDS, CDM_PUBLIC_FIELDS, COVARIANCE
+from accord.services.space_track_fields import BOXSCORE_FIELDS, CDM_PUBLIC_FIELDS, COVARIANCE
 from accord.services.store import Store
 from accord.storage import repositories as repo
 

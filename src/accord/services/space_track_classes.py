@@ -51,7 +51,7 @@ from accord.services.cdm import conjunction_cdms
 from accord.services.cdm_release import stored_conjunction
 from accord.services.federation import agreements_of
 from accord.services.screening import ScreeningResult
-from accord.services.spacetrack_fields import COUNTS, COVARIANCE, STATE
+from accord.services.space_track_fields import COUNTS, COVARIANCE, STATE
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
 
