@@ -12,6 +12,7 @@ receive is missing (:class:`NotFoundError`), as a conjunction that does not exis
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import Row
 
 from accord.errors import NotFoundError
 from accord.formats.cdm import Cdm
+from accord.formats.records import ElementSet
 from accord.policy.model import Principal
 from accord.services.catalogue import entry_of_row
 from accord.services.cdm import conjunction_cdms
@@ -77,21 +79,31 @@ def released_cdm(
         raise missing  # the element sets it was computed from are gone
     first = entry_of_row(rows[row.element_set_id_1]).elements
     second = entry_of_row(rows[row.element_set_id_2]).elements
-    result = ScreeningResult(
+    result = stored_result(
+        run, [stored_conjunction(values, first.object_name, second.object_name)], [first, second]
+    )
+    (cdm,) = conjunction_cdms(result, created=run.created_at)
+    # conjunction_cdms numbers the messages of the result it is given: this one alone.
+    message_id = f"ACCORD-{run_id}-{found.index}-{first.norad_cat_id}-{second.norad_cat_id}"
+    return dataclasses.replace(cdm, message_id=message_id)
+
+
+def stored_result(
+    run: Any, conjunctions: list[Conjunction], elements: Iterable[ElementSet]
+) -> ScreeningResult:
+    """A stored screening run's row with some of its conjunctions, as the screening's
+    result (the element sets they were computed from, by catalogue number)."""
+    return ScreeningResult(
         start=run.window_start,
         window_s=run.window_s,
         threshold_km=run.threshold_km,
         step_s=run.step_s,
         n_objects=run.n_objects,
         primaries=list(run.primaries),
-        conjunctions=[stored_conjunction(values, first.object_name, second.object_name)],
-        run_id=run_id,
-        elements={first.norad_cat_id: first, second.norad_cat_id: second},
+        conjunctions=conjunctions,
+        run_id=run.id,
+        elements={es.norad_cat_id: es for es in elements},
     )
-    (cdm,) = conjunction_cdms(result, created=run.created_at)
-    # conjunction_cdms numbers the messages of the result it is given: this one alone.
-    message_id = f"ACCORD-{run_id}-{found.index}-{first.norad_cat_id}-{second.norad_cat_id}"
-    return dataclasses.replace(cdm, message_id=message_id)
 
 
 def stored_conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -> Conjunction:

@@ -231,16 +231,21 @@ class _Ingest:
                     rows.append(_element_row(p, digest, common))
             self._ensure_objects(conn, [p.record for p in accepted])
             repo.add_element_sets(conn, rows)
-            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
-            repo.add_to_submission_counts(
-                conn,
-                self.submission_id,
-                records=len(accepted) + len(rejected),
-                accepted=len(rows),
-                duplicates=len(accepted) - len(rows),
-                rejected=len(rejected),
-            )
+            self._account(conn, len(accepted), len(rows), rejected)
         return len(rows), len(accepted) - len(rows)
+
+    def _account(self, conn: Any, parsed: int, stored: int, rejected: Sequence[Rejected]) -> None:
+        """Keep a batch's rejected records and add the batch to the submission's counts
+        (``parsed`` good records, of which ``stored`` new, the rest duplicates)."""
+        repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
+        repo.add_to_submission_counts(
+            conn,
+            self.submission_id,
+            records=parsed + len(rejected),
+            accepted=stored,
+            duplicates=parsed - stored,
+            rejected=len(rejected),
+        )
 
     def _ensure_objects(self, conn: Any, records: Sequence[ElementSet | TipMessage]) -> None:
         known = repo.existing_object_ids(conn, (r.norad_cat_id for r in records))
@@ -271,15 +276,7 @@ class _Ingest:
                     rows.append(self._tip_row(p))
             self._ensure_objects(conn, [p.record for p in accepted])
             repo.add_tip_messages(conn, rows)
-            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
-            repo.add_to_submission_counts(
-                conn,
-                self.submission_id,
-                records=len(accepted) + len(rejected),
-                accepted=len(rows),
-                duplicates=len(accepted) - len(rows),
-                rejected=len(rejected),
-            )
+            self._account(conn, len(accepted), len(rows), rejected)
         return len(rows), len(accepted) - len(rows)
 
     def _tip_row(self, p: Parsed[TipMessage]) -> dict[str, Any]:
@@ -330,15 +327,7 @@ class _Ingest:
                 conn,
                 [{"norad_cat_id": k, **v, **stamp} for k, v in new_rows.items()],
             )
-            repo.add_rejections(conn, _rejection_rows(self.submission_id, rejected))
-            repo.add_to_submission_counts(
-                conn,
-                self.submission_id,
-                records=len(accepted) + len(rejected),
-                accepted=changed,
-                duplicates=len(accepted) - changed,
-                rejected=len(rejected),
-            )
+            self._account(conn, len(accepted), changed, rejected)
         return changed, len(accepted) - changed
 
 

@@ -48,9 +48,8 @@ from accord.services import audit
 from accord.services.access import view
 from accord.services.catalogue import entry_of_row
 from accord.services.cdm import conjunction_cdms
-from accord.services.cdm_release import stored_conjunction
+from accord.services.cdm_release import stored_conjunction, stored_result
 from accord.services.federation import agreements_of
-from accord.services.screening import ScreeningResult
 from accord.services.space_track_fields import COUNTS, COVARIANCE, STATE
 from accord.services.store import Store, utcnow
 from accord.storage import repositories as repo
@@ -207,24 +206,15 @@ def _issued(conn: Connection, rows: list[Row[Any]]) -> dict[int, Cdm]:
             continue
         position = {k: n + 1 for n, k in enumerate(repo.conjunction_ids_of(conn, run_id))}
         elements = {k: entry_of_row(row).elements for k, row in sets.items()}
-        result = ScreeningResult(
-            start=run.window_start,
-            window_s=run.window_s,
-            threshold_km=run.threshold_km,
-            step_s=run.step_s,
-            n_objects=run.n_objects,
-            primaries=list(run.primaries),
-            conjunctions=[
-                stored_conjunction(
-                    r._asdict(),
-                    elements[r.element_set_id_1].object_name,
-                    elements[r.element_set_id_2].object_name,
-                )
-                for r in mine
-            ],
-            run_id=run_id,
-            elements={es.norad_cat_id: es for es in elements.values()},
-        )
+        conjunctions = [
+            stored_conjunction(
+                r._asdict(),
+                elements[r.element_set_id_1].object_name,
+                elements[r.element_set_id_2].object_name,
+            )
+            for r in mine
+        ]
+        result = stored_result(run, conjunctions, elements.values())
         for r, cdm in zip(mine, conjunction_cdms(result, created=run.created_at), strict=True):
             message_id = f"ACCORD-{run_id}-{position[r.id]}-{r.norad_cat_id_1}-{r.norad_cat_id_2}"
             out[r.id] = dataclasses.replace(cdm, message_id=message_id)
