@@ -348,48 +348,17 @@ def _latest_per_object(view: Visibility | None = None, columns: Sequence[Any] = 
     return query.subquery("ranked")
 
 
-def current_element_sets(
-    conn: Connection, norad_ids: Sequence[int] | None = None, view: Visibility | None = None
-) -> list[Row[Any]]:
-    """Return the current element set of each object (latest epoch) that ``view`` admits
-    (None: every one), by catalogue number.
-
-    Each row also carries the object's metadata columns (prefixed ``obj_``) and the code of
-    the source partner (``source_code``).
-    """
-    ranked = _latest_per_object(view)
-    query = (
-        select(
-            ranked,
-            partners.c.code.label("source_code"),
-            space_objects.c.object_type.label("obj_object_type"),
-            space_objects.c.owner.label("obj_owner"),
-            space_objects.c.object_name.label("obj_object_name"),
-            space_objects.c.decay_date.label("obj_decay_date"),
-        )
-        .join(partners, partners.c.id == ranked.c.source_id)
-        .join(space_objects, space_objects.c.norad_cat_id == ranked.c.norad_cat_id)
-        .where(ranked.c.rank == 1)
-        .order_by(ranked.c.norad_cat_id)
-    )
-    if norad_ids is None:
-        return list(conn.execute(query))
-    out: list[Row[Any]] = []
-    for chunk in _chunks(sorted(set(norad_ids))):
-        out.extend(conn.execute(query.where(ranked.c.norad_cat_id.in_(chunk))))
-    return sorted(out, key=lambda r: r.norad_cat_id)
-
-
 _KEY_STATEMENTS: dict[tuple[Visibility | None, bool], Any] = {}
 
 
 def current_element_set_keys(
     conn: Connection, norad_ids: Sequence[int] | None = None, view: Visibility | None = None
 ) -> list[Row[Any]]:
-    """Like :func:`current_element_sets`, but only what names each element set and decides
-    its release: ``id``, ``content_sha256``, ``norad_cat_id``, ``source_code``,
-    ``releasability`` (its submission's label), ``obj_object_type`` and ``obj_owner``; the
-    records themselves are read by id (:func:`element_sets_by_id`).
+    """The current element set of each object (latest epoch) that ``view`` admits (None:
+    every one), by catalogue number: only what names it and decides its release: ``id``,
+    ``content_sha256``, ``norad_cat_id``, ``source_code``, ``releasability`` (its
+    submission's label), ``obj_object_type`` and ``obj_owner``; the records themselves are
+    read by id (:func:`element_sets_by_id`).
 
     The statement is built once per view (and kept: a view is a frozen value)."""
     named = norad_ids is not None
