@@ -114,7 +114,10 @@ def test_interpolation_bounds_hold_over_the_catalogue(shared_data: Path) -> None
     for first in (0.0, 3.5 * 86_400.0, 7 * 86_400.0 - node):
         times = first + np.arange(-1, 3) * node
         r, v, valid = ensemble.states_at(times)
-        bound = interval_bounds(np.ascontiguousarray(r), np.ascontiguousarray(v), valid, node)[:, 0]
+        bound = interval_bounds(
+            np.ascontiguousarray(r), np.ascontiguousarray(v), valid, node,
+            np.zeros((r.shape[0], r.shape[1] - 3), dtype=bool),
+        )[:, 0]
         screened = np.isfinite(bound)
         assert screened.mean() > 0.98  # all but decayed objects and error codes
         u = np.linspace(0.0, 1.0, 13)[1:-1]  # inside the interval [nodes 1, 2]

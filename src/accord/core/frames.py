@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from skyfield.constants import DAY_S
-from skyfield.framelib import tirs
+from skyfield.framelib import ICRS_to_J2000, tirs
 from skyfield.sgp4lib import TEME
 
 from accord.core.time import skyfield_time
@@ -90,6 +90,15 @@ def teme_to_itrf(
     intermediate pole, then polar motion (IERS Conventions 2010 eq. 5.1, differentiated
     with the rates of polar motion and precession-nutation neglected).
     """
+    rotation, spin = _itrf_rotation_and_spin(jd, fr)
+    r_itrf_km = _rotate(rotation, r_teme_km)
+    v_itrf_km_s = _rotate(rotation, v_teme_km_s) + _rotate(spin, r_itrf_km)
+    return r_itrf_km, v_itrf_km_s
+
+
+def _itrf_rotation_and_spin(jd: ArrayLike, fr: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """TEME -> ITRF rotations ``R`` and the ITRF spin matrices ``S`` (``v_itrf = R v_teme +
+    S r_itrf``), each ``(*shape, 3, 3)``."""
     t, shape = _flat_time(jd, fr)
     teme_to_tirs, polar_motion = _itrf_parts(t)
     rotation = np.matmul(polar_motion, teme_to_tirs).reshape((*shape, 3, 3))
@@ -97,9 +106,49 @@ def teme_to_itrf(
     # polar motion W carries it into the ITRF as W S W^T.
     spin_tirs = np.asarray(tirs._dRdt_times_RT_at(t), dtype=np.float64) / DAY_S
     spin = np.matmul(np.matmul(polar_motion, spin_tirs), np.swapaxes(polar_motion, -1, -2))
-    r_itrf_km = _rotate(rotation, r_teme_km)
-    v_itrf_km_s = _rotate(rotation, v_teme_km_s) + _rotate(spin.reshape((*shape, 3, 3)), r_itrf_km)
-    return r_itrf_km, v_itrf_km_s
+    return rotation, spin.reshape((*shape, 3, 3))
+
+
+# Frames that :func:`frame_to_teme` takes, by CCSDS name (SANA registry): the celestial
+# ones (ICRF and GCRF differ by the GCRF's geocentric origin only; EME2000 is the mean
+# equator and equinox of J2000.0, off the GCRF by the frame bias) and the ITRF
+# realisations, whose differences (centimetres) are below what an ephemeris carries.
+CELESTIAL_FRAMES = ("GCRF", "ICRF", "EME2000", "J2000")
+TERRESTRIAL_FRAMES = ("ITRF", "ITRF93", "ITRF97", "ITRF2000", "ITRF2005", "ITRF2008",
+                      "ITRF2014", "ITRF2020", "ITRF-93", "ITRF-97")  # fmt: skip
+
+
+def frame_to_teme(
+    frame: str, r_km: ArrayLike, v_km_s: ArrayLike, jd: ArrayLike, fr: ArrayLike = 0.0
+) -> tuple[FloatArray, FloatArray]:
+    """Given states ``(n_times, 3)`` in ``frame`` at UTC Julian dates ``(n_times,)``,
+    return them in TEME (km, km/s).
+
+    ``frame``: ``TEME``, one of :data:`CELESTIAL_FRAMES` or of :data:`TERRESTRIAL_FRAMES`
+    (case and blanks ignored); anything else is a ``ValueError``.  EME2000 is turned into
+    the GCRF by the transpose of the IAU 2006 frame-bias matrix (skyfield
+    ``framelib.ICRS_to_J2000``; IERS Conventions 2010 eq. 5.33), then into TEME as
+    :func:`teme_to_gcrf` inverts; an ITRF state by the inverse of :func:`teme_to_itrf`,
+    ``v_teme = R^T (v_itrf - S r_itrf)``.
+    """
+    name = frame.strip().upper().replace(" ", "")
+    r = np.asarray(r_km, dtype=np.float64)
+    v = np.asarray(v_km_s, dtype=np.float64)
+    if name == "TEME":
+        return r.copy(), v.copy()
+    if name in CELESTIAL_FRAMES:
+        if name in ("EME2000", "J2000"):
+            unbias = np.asarray(ICRS_to_J2000).T
+            r, v = r @ unbias.T, v @ unbias.T
+        back = np.swapaxes(teme_to_gcrf_matrices(jd, fr), -1, -2)
+        return _rotate(back, r), _rotate(back, v)
+    if name in TERRESTRIAL_FRAMES:
+        rotation, spin = _itrf_rotation_and_spin(jd, fr)
+        back = np.swapaxes(rotation, -1, -2)
+        return _rotate(back, r), _rotate(back, v - _rotate(spin, r))
+    raise ValueError(
+        f"reference frame {frame!r}: expected TEME, {', '.join(CELESTIAL_FRAMES)} or an ITRF"
+    )
 
 
 def _itrf_parts(t: Any) -> tuple[FloatArray, FloatArray]:

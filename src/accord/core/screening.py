@@ -36,14 +36,9 @@ import numpy as np
 from numpy.typing import NDArray
 from sgp4.api import Satrec, SatrecArray
 
+from accord.core.brackets import AT_END, AT_START, BRACKET_COLUMNS, primary_brackets
 from accord.core.encounter import rtn_to_inertial
-from accord.core.sieve import (
-    AT_END,
-    AT_START,
-    BRACKET_COLUMNS,
-    block_brackets,
-    interval_bounds,
-)
+from accord.core.sieve import block_brackets, interval_bounds
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -241,6 +236,9 @@ BLOCK_INTERVALS = 120  # node intervals per task (6 h at the default node step)
 # Grid cubes are sized for objects up to this speed (circular speed at 100 km altitude is
 # 7.85 km/s); faster ones (eccentric orbits near perigee) search the cubes within reach.
 CELL_SPEED_KM_S = 8.0
+# Up to this many primaries, each is tested against every object per node interval
+# (:func:`accord.core.brackets.primary_brackets`) rather than through the grid.
+FEW_PRIMARIES = 32
 
 
 def screen(
@@ -273,14 +271,26 @@ def screen(
     primary = np.zeros(ensemble.size, dtype=bool)
     if primaries is not None:
         primary[np.asarray(primaries, dtype=np.int64)] = True
+    primary_index = np.flatnonzero(primary).astype(np.int64)
+    few_primaries = primaries is not None and len(primary_index) <= FEW_PRIMARIES
 
     def run(first: int) -> FloatArray:
         last = min(first + block_intervals, n_intervals)
         times = np.arange(first - 1, last + 2, dtype=np.float64) * node_step
         r, v, valid = ensemble.states_at(times)
         r = np.ascontiguousarray(r)
+        margins = getattr(ensemble, "interval_margins", None)
+        if margins is None:
+            kinked = np.zeros((ensemble.size, len(times) - 3), dtype=bool)
+        else:
+            extra, kinked = margins(times)
         bounds = interval_bounds(r, np.ascontiguousarray(v), np.ascontiguousarray(valid),
-                                 node_step)  # fmt: skip
+                                 node_step, kinked)  # fmt: skip
+        if margins is not None:
+            bounds += extra
+        if few_primaries:
+            return primary_brackets(r, bounds, node_step, n_windows, first, n_intervals - 1,
+                                    threshold_km, SUBSTEPS, primary_index, primary)  # fmt: skip
         return block_brackets(r, bounds, node_step, n_windows, first, n_intervals - 1,
                               threshold_km, CELL_SPEED_KM_S, SUBSTEPS, primary,
                               primaries is None)  # fmt: skip

@@ -19,6 +19,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from accord.core.brackets import BRACKET_COLUMNS, pair_brackets
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -46,18 +48,17 @@ _DIGITS = 1 << _BITS
 _MASK = _DIGITS - 1
 _HALF_RANGE = _DIGITS // 2
 
-# Row layout of a bracket: i, j, t_lo, t_hi, kind (0: interior minimum of the interpolant,
-# 1: minimum on the window's start, 2: on its end, 3: on a node boundary).
-BRACKET_COLUMNS = 5
-INTERIOR, AT_START, AT_END, AT_NODE = 0, 1, 2, 3
-
 
 @njit(cache=True, nogil=True)
-def interval_bounds(r: FloatArray, v: FloatArray, valid: BoolArray, node_step: float) -> FloatArray:
+def interval_bounds(
+    r: FloatArray, v: FloatArray, valid: BoolArray, node_step: float, kinked: BoolArray
+) -> FloatArray:
     """Given node states ``r``, ``v`` ``(n, m, 3)`` (km, km/s) and ``valid`` ``(n, m)``,
     return ``(n, m - 3)`` bounds (km) on the distance between each object's motion and its
     cubic over interval ``k`` (nodes ``k .. k+3``, the interval between ``k+1`` and ``k+2``);
-    ``inf`` where a node is invalid or not on a bound orbit.
+    ``inf`` where a node is invalid or not on a bound orbit.  ``kinked`` ``(n, m - 3)``
+    marks intervals whose nodes straddle a manoeuvre (a break between ephemeris arcs): their
+    nodes need not lie on one trajectory, and the caller adds the break's own margin.
 
     ``|r''''| <= 3 g |4 rdot^2/r - rddot| + 6 g |rdot| v / r + g^2 r`` with ``g = mu/r^3``
     (differentiate ``r'' = -g r`` twice), bounded with the osculating two-body orbit of
@@ -96,7 +97,7 @@ def interval_bounds(r: FloatArray, v: FloatArray, valid: BoolArray, node_step: f
             # acceleration, at most the bound on gravity (10 % for perturbations) at r_lo.
             limit = PERTURBATION_FACTOR * MU_KM3_S2 / (r_lo * r_lo) * node_step * node_step
             consistent = True
-            for s in range(k, k + 2):
+            for s in range(k, k + 2 if not kinked[i, k] else k):
                 d2 = 0.0
                 for c in range(3):
                     dd = r[i, s, c] - 2.0 * r[i, s + 1, c] + r[i, s + 2, c]
@@ -120,15 +121,6 @@ def interval_bounds(r: FloatArray, v: FloatArray, valid: BoolArray, node_step: f
             )
             out[i, k] = LAGRANGE_FACTOR * PERTURBATION_FACTOR * fourth * h4 + BOUND_FLOOR_KM
     return out
-
-
-@njit(cache=True, nogil=True)
-def _grow(out: FloatArray, m: int) -> FloatArray:
-    if m < out.shape[0]:
-        return out
-    grown = np.empty((2 * out.shape[0], out.shape[1]))
-    grown[:m] = out[:m]
-    return grown
 
 
 @njit(cache=True, nogil=True)
@@ -350,26 +342,6 @@ def _grow_pairs(out: IntArray, m: int) -> IntArray:
     return grown
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _range_rate(q: FloatArray, s: float) -> float:
-    """``q(s) . q'(s)`` for the relative cubic ``q`` ``(4, 3)`` (coefficients of s^0..s^3)."""
-    f = 0.0
-    for c in range(3):
-        x = q[0, c] + s * (q[1, c] + s * (q[2, c] + s * q[3, c]))
-        dx = q[1, c] + s * (2.0 * q[2, c] + s * 3.0 * q[3, c])
-        f += x * dx
-    return f
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _range(q: FloatArray, s: float) -> float:
-    d2 = 0.0
-    for c in range(3):
-        x = q[0, c] + s * (q[1, c] + s * (q[2, c] + s * q[3, c]))
-        d2 += x * x
-    return np.sqrt(d2)
-
-
 @njit(cache=True, nogil=True)
 def block_brackets(
     nodes: FloatArray,
@@ -439,7 +411,6 @@ def block_brackets(
             cnt += 1
         for win in range(n_windows):
             uc = (win + 0.5) / n_windows
-            centre = (interval + uc) * node_step
             for t in range(cnt):
                 s2 = 0.0
                 for c in range(3):
@@ -456,48 +427,9 @@ def block_brackets(
                 a, b = pairs[t, 0], pairs[t, 1]
                 if not all_primary and not (primary[ids[a]] or primary[ids[b]]):
                     continue
-                for c in range(3):
-                    d0 = basis[b, 0, c] - basis[a, 0, c]
-                    d1 = basis[b, 1, c] - basis[a, 1, c]
-                    d2 = basis[b, 2, c] - basis[a, 2, c]
-                    d3 = basis[b, 3, c] - basis[a, 3, c]
-                    q[0, c] = d0 + uc * (d1 + uc * (d2 + uc * d3))
-                    q[1, c] = (d1 + uc * (2.0 * d2 + 3.0 * uc * d3)) / node_step
-                    q[2, c] = (d2 + 3.0 * uc * d3) / h2
-                    q[3, c] = d3 / h3
-                limit = threshold + bound[a] + bound[b]
-                for s in range(substeps + 1):
-                    f[s] = _range_rate(q, -half + h * s / substeps)
                 i_, j_ = min(ids[a], ids[b]), max(ids[a], ids[b])
-                for s in range(substeps):
-                    if f[s] < 0.0 and f[s + 1] >= 0.0:
-                        lo = -half + h * s / substeps
-                        hi = -half + h * (s + 1) / substeps
-                        x0, x1 = lo, hi
-                        for _ in range(40):
-                            mid = 0.5 * (x0 + x1)
-                            if _range_rate(q, mid) < 0.0:
-                                x0 = mid
-                            else:
-                                x1 = mid
-                        if _range(q, 0.5 * (x0 + x1)) <= limit:
-                            out = _grow(out, m)
-                            out[m, 0], out[m, 1] = i_, j_
-                            out[m, 2], out[m, 3] = centre + lo, centre + hi
-                            out[m, 4] = INTERIOR
-                            m += 1
-                # Minima on the window's edges where the cubic changes (node boundaries)
-                # or the screening window starts or ends.
-                if win == 0 and f[0] > 0.0 and _range(q, -half) <= limit:
-                    out = _grow(out, m)
-                    out[m, 0], out[m, 1] = i_, j_
-                    out[m, 2], out[m, 3] = centre - half, centre - half
-                    out[m, 4] = AT_START if interval == 0 else AT_NODE
-                    m += 1
-                if win == n_windows - 1 and f[substeps] < 0.0 and _range(q, half) <= limit:
-                    out = _grow(out, m)
-                    out[m, 0], out[m, 1] = i_, j_
-                    out[m, 2], out[m, 3] = centre + half, centre + half
-                    out[m, 4] = AT_END if interval == last_interval else AT_NODE
-                    m += 1
+                limit = threshold + bound[a] + bound[b]
+                out, m = pair_brackets(out, m, basis[a], basis[b], uc, node_step, n_windows, win,
+                                       interval, last_interval, substeps, limit, i_, j_,
+                                       q, f)  # fmt: skip
     return out[:m]

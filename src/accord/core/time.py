@@ -281,3 +281,39 @@ def skyfield_time(whole: ArrayLike, fraction: ArrayLike = 0.0) -> Any:
     w, f = normalize_jd(whole, fraction)
     # JD 2451544.5 is 2000-01-01 0h; skyfield's julian_day() is linear in ``day``.
     return timescale().utc(2000, 1, w - 2451543.5, 0, 0, f * 86400.0)
+
+
+# Time systems :func:`utc_from_time_system` reads (CCSDS 502.0-B-3 Annex A, TIME_SYSTEM).
+TIME_SYSTEMS = ("UTC", "TAI", "TT", "GPS", "TDB")
+GPS_MINUS_TAI_S = -19.0
+
+
+def utc_from_time_system(
+    system: str, whole: ArrayLike, fraction: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Given Julian dates ``(whole, fraction)`` read in time system ``system`` (one of
+    :data:`TIME_SYSTEMS`, case ignored), return the same instants as UTC Julian dates.
+
+    TAI - UTC comes from skyfield's leap-second table, TT = TAI + 32.184 s, GPS = TAI -
+    19 s, TDB from TT by skyfield's series (Fairhead & Bretagnon 1990, to about 10 us);
+    the offset is found at the UTC instant by two fixed-point steps (exact but within a
+    second of a leap second).  Source: Explanatory Supplement to the Astronomical Almanac,
+    3rd ed. (2013), ch. 3.
+    """
+    name = system.strip().upper()
+    if name not in TIME_SYSTEMS:
+        raise ValueError(f"time system {system!r}: expected one of {', '.join(TIME_SYSTEMS)}")
+    w, f = normalize_jd(whole, fraction)
+    if name == "UTC":
+        return w, f
+    guess_w, guess_f = w, f
+    for _ in range(2):
+        t = skyfield_time(guess_w, guess_f)
+        utc_w, utc_f = normalize_jd(guess_w, guess_f)
+        own = {"TAI": t.tai_fraction, "GPS": t.tai_fraction, "TT": t.tt_fraction}.get(name)
+        own_fraction = t.tdb_fraction if own is None else own
+        offset = (np.asarray(t.whole) - utc_w) + (np.asarray(own_fraction) - utc_f)
+        if name == "GPS":
+            offset = offset + GPS_MINUS_TAI_S / 86_400.0
+        guess_w, guess_f = normalize_jd(w, f - offset)
+    return guess_w, guess_f
