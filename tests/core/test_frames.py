@@ -273,3 +273,21 @@ def test_without_polar_motion_itrf_is_gmst_alone(
     assert (np.linalg.norm(v - ref_v, axis=-1) < spin_difference + 1e-12).all()
     # Polar motion (0.2-0.4 arcsecond in 2025) moves the ISS by some 10 m.
     assert 1e-3 < np.linalg.norm(with_pm - r, axis=-1).max() < 2e-2
+
+
+def test_states_come_back_to_teme_from_each_frame() -> None:
+    """frame_to_teme inverts teme_to_gcrf and teme_to_itrf to rounding, and EME2000 differs
+    from the GCRF by the frame bias (about 23 mas: half a metre at 7,000 km)."""
+    from accord.core.frames import frame_to_teme
+
+    r = np.array([[7000.0, 100.0, 200.0], [6800.0, -3000.0, 1000.0]])
+    v = np.array([[0.1, 7.5, 0.2], [1.0, 2.0, 7.0]])
+    jd, fr = np.array([2460226.5, 2460226.5]), np.array([0.1, 0.3])
+    for frame, forward in (("GCRF", teme_to_gcrf), ("ITRF2014", teme_to_itrf)):
+        there = forward(r, v, jd, fr)
+        back_r, back_v = frame_to_teme(frame, there[0], there[1], jd, fr)
+        assert np.abs(back_r - r).max() < 1e-9 and np.abs(back_v - v).max() < 1e-12
+    bias = frame_to_teme("EME2000", r, v, jd, fr)[0] - frame_to_teme("ICRF", r, v, jd, fr)[0]
+    assert 3e-4 < np.linalg.norm(bias, axis=1).max() < 1e-3
+    with pytest.raises(ValueError, match="MOON_ME"):
+        frame_to_teme("MOON_ME", r, v, jd, fr)

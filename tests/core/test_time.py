@@ -200,3 +200,20 @@ def test_without_the_finals_file_there_is_no_polar_motion(monkeypatch: pytest.Mo
     bare = time_module.timescale.__wrapped__()  # build afresh, bypassing the cache
     assert bare.polar_motion_table is None
     assert bare is not timescale()
+
+
+def test_time_systems_to_utc() -> None:
+    """On 2023-10-09 TAI - UTC = 37 s, GPS - UTC = 18 s, TT - UTC = 69.184 s, and TDB - TT
+    stays within 1.7 ms."""
+    from accord.core.time import utc_from_time_system
+
+    whole, fraction = 2460226.5, 0.5
+    offsets = {}
+    for system in ("UTC", "TAI", "gps", "TT", "TDB"):
+        w, f = utc_from_time_system(system, whole, fraction)
+        offsets[system.upper()] = ((whole - w) + (fraction - f)) * 86_400.0
+    assert offsets["UTC"] == 0.0
+    assert abs(offsets["TAI"] - 37.0) < 1e-6 and abs(offsets["GPS"] - 18.0) < 1e-6
+    assert abs(offsets["TT"] - 69.184) < 1e-6 and abs(offsets["TDB"] - 69.184) < 1.7e-3
+    with pytest.raises(ValueError, match="MET"):
+        utc_from_time_system("MET", whole, fraction)
