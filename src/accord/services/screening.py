@@ -108,7 +108,7 @@ class ScreeningResult:
         }
 
 
-def _screenable(records: Sequence[ElementSet]) -> tuple[list[ElementSet], list[str]]:
+def screenable(records: Sequence[ElementSet]) -> tuple[list[ElementSet], list[str]]:
     """Keep SGP4 element sets, one per object (the latest epoch); say why others go."""
     latest: dict[int, ElementSet] = {}
     skipped = []
@@ -141,7 +141,7 @@ def screen_element_sets(
     """
     if threshold_km <= 0 or window.total_seconds() <= 0 or step_s <= 0:
         raise InvalidRequestError("threshold, window and step must be positive")
-    usable, skipped = _screenable(records)
+    usable, skipped = screenable(records)
     if len(usable) < 2:
         raise InvalidRequestError(f"{len(usable)} screenable element sets: at least 2 needed")
     start = start or max(es.epoch for es in usable)
@@ -217,8 +217,8 @@ def _conjunctions(
                 tca=tcas[k],
                 miss_distance_km=float(found.miss_km[k]),
                 relative_speed_km_s=float(found.relative_speed_km_s[k]),
-                relative_position_rtn_km=_triple(rel_r[k]),
-                relative_velocity_rtn_km_s=_triple(rel_v[k]),
+                relative_position_rtn_km=triple(rel_r[k]),
+                relative_velocity_rtn_km_s=triple(rel_v[k]),
                 state1_teme=tuple(float(x) for x in (*found.r1_km[k], *found.v1_km_s[k])),
                 state2_teme=tuple(float(x) for x in (*found.r2_km[k], *found.v2_km_s[k])),
                 at_edge=bool(found.at_edge[k]),
@@ -230,7 +230,8 @@ def _conjunctions(
     return out
 
 
-def _triple(x: np.ndarray) -> tuple[float, float, float]:
+def triple(x: np.ndarray) -> tuple[float, float, float]:
+    """Given a 3-vector, return it as a tuple of floats."""
     return float(x[0]), float(x[1]), float(x[2])
 
 
