@@ -115,7 +115,10 @@ def test_interpolation_bounds_hold_over_the_catalogue(shared_data: Path) -> None
         times = first + np.arange(-1, 3) * node
         r, v, valid = ensemble.states_at(times)
         bound = interval_bounds(
-            np.ascontiguousarray(r), np.ascontiguousarray(v), valid, node,
+            np.ascontiguousarray(r),
+            np.ascontiguousarray(v),
+            valid,
+            node,
             np.zeros((r.shape[0], r.shape[1] - 3), dtype=bool),
         )[:, 0]
         screened = np.isfinite(bound)

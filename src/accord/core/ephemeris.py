@@ -109,25 +109,16 @@ def _basis(nodes: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Lagrange basis ``L_j(t)`` and its derivative ``L'_j(t)`` ``(n, k)`` for per-time
     nodes ``(n, k)``, by products (no division by ``t - t_j``: exact at the nodes)."""
     n, k = nodes.shape
-    diff = t[:, None] - nodes  # t - t_m
-    basis = np.ones((n, k))
-    slope = np.zeros((n, k))
-    for j in range(k):
-        denominator = np.ones(n)
-        for m in range(k):
-            if m != j:
-                denominator *= nodes[:, j] - nodes[:, m]
-                basis[:, j] *= diff[:, m]
-        for m in range(k):
-            if m == j:
-                continue
-            term = np.ones(n)
-            for el in range(k):
-                if el not in (j, m):
-                    term *= diff[:, el]
-            slope[:, j] += term
-        basis[:, j] /= denominator
-        slope[:, j] /= denominator
+    eye = np.eye(k, dtype=bool)
+    offset = t[:, None] - nodes  # [., m] = t - t_m
+    diff = np.broadcast_to(offset[:, None, :], (n, k, k))
+    gap = nodes[:, :, None] - nodes[:, None, :]  # [., j, m] = t_j - t_m
+    denominator = np.prod(np.where(eye, 1.0, gap), axis=2)
+    basis = np.prod(np.where(eye, 1.0, diff), axis=2) / denominator
+    # L'_j = sum over m != j of the product over l != j, m of (t - t_l), over the same.
+    skip = eye[:, None, :] | eye[None, :, :]  # [j, m, l]: l == j or l == m
+    terms = np.prod(np.where(skip, 1.0, offset[:, None, None, :]), axis=3)  # [., j, m]
+    slope = np.sum(np.where(eye, 0.0, terms), axis=2) / denominator
     return basis, slope
 
 

@@ -62,8 +62,9 @@ def interval_bounds(
 
     ``|r''''| <= 3 g |4 rdot^2/r - rddot| + 6 g |rdot| v / r + g^2 r`` with ``g = mu/r^3``
     (differentiate ``r'' = -g r`` twice), bounded with the osculating two-body orbit of
-    the four nodes: ``r >= r_p``, ``|rdot| <= e sqrt(mu/p)``, ``|rddot| <= mu e / r^2``,
-    ``v^2 <= mu (2/r - 1/a)``.
+    the four nodes: ``r >= max(r_p, min_k |r_k| - v_p H / 2)`` (every time of the stencil
+    is within ``H / 2`` of a node, and the perigee speed ``v_p`` bounds the speed),
+    ``|rdot| <= e sqrt(mu/p)``, ``|rddot| <= mu e / r^2``, ``v^2 <= mu (2/r - 1/a)``.
     """
     n, m = valid.shape
     out = np.full((n, max(m - 3, 0)), np.inf)
@@ -71,6 +72,7 @@ def interval_bounds(
     ecc = np.empty(m)
     semi_latus = np.empty(m)
     semi_major = np.empty(m)
+    radius = np.empty(m)
     ok = np.empty(m, dtype=np.bool_)
     h4 = node_step**4
     for i in range(n):
@@ -80,19 +82,26 @@ def interval_bounds(
                 continue
             x, y, z = r[i, k, 0], r[i, k, 1], r[i, k, 2]
             vx, vy, vz = v[i, k, 0], v[i, k, 1], v[i, k, 2]
-            radius = np.sqrt(x * x + y * y + z * z)
-            energy = 0.5 * (vx * vx + vy * vy + vz * vz) - MU_KM3_S2 / radius
-            if not (radius >= EARTH_RADIUS_KM and energy < 0.0):
+            r_k = np.sqrt(x * x + y * y + z * z)
+            energy = 0.5 * (vx * vx + vy * vy + vz * vz) - MU_KM3_S2 / r_k
+            if not (r_k >= EARTH_RADIUS_KM and energy < 0.0):
                 continue  # below the surface, or not on a bound orbit: no orbit to bound
             hx, hy, hz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
             p = (hx * hx + hy * hy + hz * hz) / MU_KM3_S2
             a = -MU_KM3_S2 / (2.0 * energy)
             e = np.sqrt(max(0.0, 1.0 - p / a))
             ok[k], rp[k], ecc[k], semi_latus[k], semi_major[k] = True, p / (1.0 + e), e, p, a
+            radius[k] = r_k
         for k in range(m - 3):
             if not (ok[k] and ok[k + 1] and ok[k + 2] and ok[k + 3]):
                 continue
             r_lo = RADIUS_MARGIN * min(rp[k], rp[k + 1], rp[k + 2], rp[k + 3])
+            a_hi = max(semi_major[k], semi_major[k + 1], semi_major[k + 2], semi_major[k + 3])
+            # Every time of the stencil is within H/2 of a node, and the object moves at
+            # most at its perigee speed: away from perigee the radius stays well above it.
+            v_max = np.sqrt(MU_KM3_S2 * max(2.0 / r_lo - 1.0 / (a_hi / RADIUS_MARGIN), 0.0))
+            r_lo = max(r_lo, min(radius[k], radius[k + 1], radius[k + 2], radius[k + 3])
+                       - 0.5 * node_step * v_max)  # fmt: skip
             # The nodes must lie on one trajectory: each second difference is a mean of the
             # acceleration, at most the bound on gravity (10 % for perturbations) at r_lo.
             limit = PERTURBATION_FACTOR * MU_KM3_S2 / (r_lo * r_lo) * node_step * node_step
@@ -108,7 +117,6 @@ def interval_bounds(
                 continue
             p_lo = RADIUS_MARGIN * min(semi_latus[k], semi_latus[k + 1], semi_latus[k + 2],
                                        semi_latus[k + 3])  # fmt: skip
-            a_hi = max(semi_major[k], semi_major[k + 1], semi_major[k + 2], semi_major[k + 3])
             e_hi = ECCENTRICITY_MARGIN + max(ecc[k], ecc[k + 1], ecc[k + 2], ecc[k + 3])
             v_hi = np.sqrt(MU_KM3_S2 * max(2.0 / r_lo - 1.0 / (a_hi / RADIUS_MARGIN), 0.0))
             rdot = min(e_hi * np.sqrt(MU_KM3_S2 / p_lo), v_hi)

@@ -17,13 +17,14 @@ from typing import Any
 
 from accord.errors import FormatError
 from accord.formats.ocm import Ocm, OcmBlock, OcmCovariance, OcmManeuver, OcmTrajectory
-from accord.formats.ocm_builder import ATTRS, Options, data_tag, typed_value
+from accord.formats.ocm_builder import ATTRS
 from accord.formats.ocm_keywords import (
     ELEMENT_SETS,
     USER_PREFIX,
     lookup,
     ordering_size,
 )
+from accord.formats.ocm_values import Options, data_tag, typed_value
 from accord.formats.omm_keywords import real_text
 from accord.formats.records import naive_utc
 

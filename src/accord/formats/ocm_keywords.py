@@ -63,16 +63,14 @@ class Key:
 
 
 def _keys(block: str, spec: str) -> dict[str, Key]:
-    """Given a block and lines "NAME kind [unit]" (kind defaults to text), return keys."""
+    """Given a block and its keywords, "NAME[:kind[:unit]]" in order (kind text unless
+    given, "!" after the kind for a mandatory keyword), return their rows."""
     keys = {}
-    for row in spec.split("\n"):
-        if not row.strip():
-            continue
-        name, *rest = row.split()
-        kind = rest[0] if rest else "text"
+    for item in spec.split():
+        name, kind, unit = (*item.split(":"), "", "")[:3]
+        kind = kind or "text"
         mandatory = kind.endswith("!")
-        kind = kind.rstrip("!")
-        keys[name] = Key(block, kind, rest[1] if len(rest) > 1 else None, mandatory)
+        keys[name] = Key(block, kind.rstrip("!"), unit or None, mandatory)
     return keys
 
 
@@ -146,261 +144,100 @@ KEYWORDS: dict[str, Key] = {
     **_keys(
         "HEADER",
         """
-        CLASSIFICATION
-        CREATION_DATE epoch!
-        ORIGINATOR text!
-        MESSAGE_ID
+        CLASSIFICATION CREATION_DATE:epoch! ORIGINATOR:text! MESSAGE_ID
         """,
     ),
     **_keys(
         "META",
         """
-        OBJECT_NAME
-        INTERNATIONAL_DESIGNATOR
-        CATALOG_NAME
-        OBJECT_DESIGNATOR
-        ALTERNATE_NAMES
-        ORIGINATOR_POC
-        ORIGINATOR_POSITION
-        ORIGINATOR_PHONE
-        ORIGINATOR_EMAIL
-        ORIGINATOR_ADDRESS
-        TECH_ORG
-        TECH_POC
-        TECH_POSITION
-        TECH_PHONE
-        TECH_EMAIL
-        TECH_ADDRESS
-        PREVIOUS_MESSAGE_ID
-        NEXT_MESSAGE_ID
-        ADM_MSG_LINK
-        CDM_MSG_LINK
-        PRM_MSG_LINK
-        RDM_MSG_LINK
-        TDM_MSG_LINK
-        OPERATOR
-        OWNER
-        COUNTRY
-        CONSTELLATION
-        OBJECT_TYPE
-        TIME_SYSTEM enum
-        EPOCH_TZERO epoch!
-        OPS_STATUS
-        ORBIT_CATEGORY
-        OCM_DATA_ELEMENTS
-        SCLK_OFFSET_AT_EPOCH real s
-        SCLK_SEC_PER_SI_SEC real s
-        PREVIOUS_MESSAGE_EPOCH epoch
-        NEXT_MESSAGE_EPOCH epoch
-        START_TIME epoch
-        STOP_TIME epoch
-        TIME_SPAN real d
-        TAIMUTC_AT_TZERO real s
-        NEXT_LEAP_EPOCH epoch
-        NEXT_LEAP_TAIMUTC real s
-        UT1MUTC_AT_TZERO real s
-        EOP_SOURCE
-        INTERP_METHOD_EOP
-        CELESTIAL_SOURCE
+        OBJECT_NAME INTERNATIONAL_DESIGNATOR CATALOG_NAME OBJECT_DESIGNATOR
+        ALTERNATE_NAMES ORIGINATOR_POC ORIGINATOR_POSITION ORIGINATOR_PHONE
+        ORIGINATOR_EMAIL ORIGINATOR_ADDRESS TECH_ORG TECH_POC TECH_POSITION TECH_PHONE
+        TECH_EMAIL TECH_ADDRESS PREVIOUS_MESSAGE_ID NEXT_MESSAGE_ID ADM_MSG_LINK
+        CDM_MSG_LINK PRM_MSG_LINK RDM_MSG_LINK TDM_MSG_LINK OPERATOR OWNER COUNTRY
+        CONSTELLATION OBJECT_TYPE TIME_SYSTEM:enum EPOCH_TZERO:epoch! OPS_STATUS
+        ORBIT_CATEGORY OCM_DATA_ELEMENTS SCLK_OFFSET_AT_EPOCH:real:s
+        SCLK_SEC_PER_SI_SEC:real:s PREVIOUS_MESSAGE_EPOCH:epoch NEXT_MESSAGE_EPOCH:epoch
+        START_TIME:epoch STOP_TIME:epoch TIME_SPAN:real:d TAIMUTC_AT_TZERO:real:s
+        NEXT_LEAP_EPOCH:epoch NEXT_LEAP_TAIMUTC:real:s UT1MUTC_AT_TZERO:real:s
+        EOP_SOURCE INTERP_METHOD_EOP CELESTIAL_SOURCE
         """,
     ),
     **_keys(
         "TRAJ",
         """
-        TRAJ_ID
-        TRAJ_PREV_ID
-        TRAJ_NEXT_ID
-        TRAJ_BASIS
-        TRAJ_BASIS_ID
-        INTERPOLATION enum
-        INTERPOLATION_DEGREE int
-        PROPAGATOR
-        CENTER_NAME
-        TRAJ_REF_FRAME frame
-        TRAJ_FRAME_EPOCH time
-        USEABLE_START_TIME time
-        USEABLE_STOP_TIME time
-        ORB_REVNUM int
-        ORB_REVNUM_BASIS enum
-        TRAJ_TYPE enum
-        ORB_AVERAGING
-        TRAJ_UNITS units
+        TRAJ_ID TRAJ_PREV_ID TRAJ_NEXT_ID TRAJ_BASIS TRAJ_BASIS_ID INTERPOLATION:enum
+        INTERPOLATION_DEGREE:int PROPAGATOR CENTER_NAME TRAJ_REF_FRAME:frame
+        TRAJ_FRAME_EPOCH:time USEABLE_START_TIME:time USEABLE_STOP_TIME:time
+        ORB_REVNUM:int ORB_REVNUM_BASIS:enum TRAJ_TYPE:enum ORB_AVERAGING
+        TRAJ_UNITS:units
         """,
     ),
     **_keys(
         "PHYS",
         """
-        MANUFACTURER
-        BUS_MODEL
-        DOCKED_WITH
-        DRAG_CONST_AREA real m**2
-        DRAG_COEFF_NOM real
-        DRAG_UNCERTAINTY real %
-        INITIAL_WET_MASS real kg
-        WET_MASS real kg
-        DRY_MASS real kg
-        OEB_PARENT_FRAME frame_or_lof
-        OEB_PARENT_FRAME_EPOCH time
-        OEB_Q1 real
-        OEB_Q2 real
-        OEB_Q3 real
-        OEB_QC real
-        OEB_MAX real m
-        OEB_INT real m
-        OEB_MIN real m
-        AREA_ALONG_OEB_MAX real m**2
-        AREA_ALONG_OEB_INT real m**2
-        AREA_ALONG_OEB_MIN real m**2
-        AREA_MIN_FOR_PC real m**2
-        AREA_MAX_FOR_PC real m**2
-        AREA_TYP_FOR_PC real m**2
-        RCS real m**2
-        RCS_MIN real m**2
-        RCS_MAX real m**2
-        SRP_CONST_AREA real m**2
-        SOLAR_RAD_COEFF real
-        SOLAR_RAD_UNCERTAINTY real %
-        VM_ABSOLUTE real
-        VM_APPARENT_MIN real
-        VM_APPARENT real
-        VM_APPARENT_MAX real
-        REFLECTANCE real
-        ATT_CONTROL_MODE
-        ATT_ACTUATOR_TYPE
-        ATT_KNOWLEDGE real deg
-        ATT_CONTROL real deg
-        ATT_POINTING real deg
-        AVG_MANEUVER_FREQ real #/yr
-        MAX_THRUST real N
-        DV_BOL real km/s
-        DV_REMAINING real km/s
-        IXX real kg*m**2
-        IYY real kg*m**2
-        IZZ real kg*m**2
-        IXY real kg*m**2
-        IXZ real kg*m**2
-        IYZ real kg*m**2
+        MANUFACTURER BUS_MODEL DOCKED_WITH DRAG_CONST_AREA:real:m**2 DRAG_COEFF_NOM:real
+        DRAG_UNCERTAINTY:real:% INITIAL_WET_MASS:real:kg WET_MASS:real:kg
+        DRY_MASS:real:kg OEB_PARENT_FRAME:frame_or_lof OEB_PARENT_FRAME_EPOCH:time
+        OEB_Q1:real OEB_Q2:real OEB_Q3:real OEB_QC:real OEB_MAX:real:m OEB_INT:real:m
+        OEB_MIN:real:m AREA_ALONG_OEB_MAX:real:m**2 AREA_ALONG_OEB_INT:real:m**2
+        AREA_ALONG_OEB_MIN:real:m**2 AREA_MIN_FOR_PC:real:m**2 AREA_MAX_FOR_PC:real:m**2
+        AREA_TYP_FOR_PC:real:m**2 RCS:real:m**2 RCS_MIN:real:m**2 RCS_MAX:real:m**2
+        SRP_CONST_AREA:real:m**2 SOLAR_RAD_COEFF:real SOLAR_RAD_UNCERTAINTY:real:%
+        VM_ABSOLUTE:real VM_APPARENT_MIN:real VM_APPARENT:real VM_APPARENT_MAX:real
+        REFLECTANCE:real ATT_CONTROL_MODE ATT_ACTUATOR_TYPE ATT_KNOWLEDGE:real:deg
+        ATT_CONTROL:real:deg ATT_POINTING:real:deg AVG_MANEUVER_FREQ:real:#/yr
+        MAX_THRUST:real:N DV_BOL:real:km/s DV_REMAINING:real:km/s IXX:real:kg*m**2
+        IYY:real:kg*m**2 IZZ:real:kg*m**2 IXY:real:kg*m**2 IXZ:real:kg*m**2
+        IYZ:real:kg*m**2
         """,
     ),
     **_keys(
         "COV",
         """
-        COV_ID
-        COV_PREV_ID
-        COV_NEXT_ID
-        COV_BASIS
-        COV_BASIS_ID
-        COV_REF_FRAME frame_or_lof
-        COV_FRAME_EPOCH time
-        COV_SCALE_MIN real
-        COV_SCALE_MAX real
-        COV_CONFIDENCE real %
-        COV_TYPE enum
-        COV_ORDERING enum
-        COV_UNITS units
+        COV_ID COV_PREV_ID COV_NEXT_ID COV_BASIS COV_BASIS_ID COV_REF_FRAME:frame_or_lof
+        COV_FRAME_EPOCH:time COV_SCALE_MIN:real COV_SCALE_MAX:real COV_CONFIDENCE:real:%
+        COV_TYPE:enum COV_ORDERING:enum COV_UNITS:units
         """,
     ),
     **_keys(
         "MAN",
         """
-        MAN_ID text!
-        MAN_PREV_ID
-        MAN_NEXT_ID
-        MAN_BASIS
-        MAN_BASIS_ID
-        MAN_DEVICE_ID text!
-        MAN_PREV_EPOCH time
-        MAN_NEXT_EPOCH time
-        MAN_PURPOSE
-        MAN_PRED_SOURCE
-        MAN_REF_FRAME frame_or_lof
-        MAN_FRAME_EPOCH time
-        GRAV_ASSIST_NAME
-        DC_TYPE enum
-        DC_WIN_OPEN time
-        DC_WIN_CLOSE time
-        DC_MIN_CYCLES int
-        DC_MAX_CYCLES int
-        DC_EXEC_START time
-        DC_EXEC_STOP time
-        DC_REF_TIME time
-        DC_TIME_PULSE_DURATION real s
-        DC_TIME_PULSE_PERIOD real s
-        DC_REF_DIR vector
-        DC_BODY_FRAME
-        DC_BODY_TRIGGER vector
-        DC_PA_START_ANGLE real deg
-        DC_PA_STOP_ANGLE real deg
-        MAN_COMPOSITION list!
-        MAN_UNITS units
+        MAN_ID:text! MAN_PREV_ID MAN_NEXT_ID MAN_BASIS MAN_BASIS_ID MAN_DEVICE_ID:text!
+        MAN_PREV_EPOCH:time MAN_NEXT_EPOCH:time MAN_PURPOSE MAN_PRED_SOURCE
+        MAN_REF_FRAME:frame_or_lof MAN_FRAME_EPOCH:time GRAV_ASSIST_NAME DC_TYPE:enum
+        DC_WIN_OPEN:time DC_WIN_CLOSE:time DC_MIN_CYCLES:int DC_MAX_CYCLES:int
+        DC_EXEC_START:time DC_EXEC_STOP:time DC_REF_TIME:time
+        DC_TIME_PULSE_DURATION:real:s DC_TIME_PULSE_PERIOD:real:s DC_REF_DIR:vector
+        DC_BODY_FRAME DC_BODY_TRIGGER:vector DC_PA_START_ANGLE:real:deg
+        DC_PA_STOP_ANGLE:real:deg MAN_COMPOSITION:list! MAN_UNITS:units
         """,
     ),
     **_keys(
         "PERT",
         """
-        ATMOSPHERIC_MODEL
-        GRAVITY_MODEL
-        EQUATORIAL_RADIUS real km
-        GM real km**3/s**2
-        N_BODY_PERTURBATIONS
-        CENTRAL_BODY_ROTATION real deg/s
-        OBLATE_FLATTENING real
-        OCEAN_TIDES_MODEL
-        SOLID_TIDES_MODEL
-        REDUCTION_THEORY
-        ALBEDO_MODEL
-        ALBEDO_GRID_SIZE int
-        SHADOW_MODEL
-        SHADOW_BODIES
-        SRP_MODEL
-        SW_DATA_SOURCE
-        SW_DATA_EPOCH time
-        SW_INTERP_METHOD
-        FIXED_GEOMAG_KP real nT
-        FIXED_GEOMAG_AP real nT
-        FIXED_GEOMAG_DST real nT
-        FIXED_F10P7 real SFU
-        FIXED_F10P7_MEAN real SFU
-        FIXED_M10P7 real SFU
-        FIXED_M10P7_MEAN real SFU
-        FIXED_S10P7 real SFU
-        FIXED_S10P7_MEAN real SFU
-        FIXED_Y10P7 real SFU
-        FIXED_Y10P7_MEAN real SFU
+        ATMOSPHERIC_MODEL GRAVITY_MODEL EQUATORIAL_RADIUS:real:km GM:real:km**3/s**2
+        N_BODY_PERTURBATIONS CENTRAL_BODY_ROTATION:real:deg/s OBLATE_FLATTENING:real
+        OCEAN_TIDES_MODEL SOLID_TIDES_MODEL REDUCTION_THEORY ALBEDO_MODEL
+        ALBEDO_GRID_SIZE:int SHADOW_MODEL SHADOW_BODIES SRP_MODEL SW_DATA_SOURCE
+        SW_DATA_EPOCH:time SW_INTERP_METHOD FIXED_GEOMAG_KP:real:nT
+        FIXED_GEOMAG_AP:real:nT FIXED_GEOMAG_DST:real:nT FIXED_F10P7:real:SFU
+        FIXED_F10P7_MEAN:real:SFU FIXED_M10P7:real:SFU FIXED_M10P7_MEAN:real:SFU
+        FIXED_S10P7:real:SFU FIXED_S10P7_MEAN:real:SFU FIXED_Y10P7:real:SFU
+        FIXED_Y10P7_MEAN:real:SFU
         """,
     ),
     **_keys(
         "OD",
         """
-        OD_ID text!
-        OD_PREV_ID
-        OD_METHOD text!
-        OD_EPOCH time!
-        DAYS_SINCE_FIRST_OBS real d
-        DAYS_SINCE_LAST_OBS real d
-        RECOMMENDED_OD_SPAN real d
-        ACTUAL_OD_SPAN real d
-        OBS_AVAILABLE int
-        OBS_USED int
-        TRACKS_AVAILABLE int
-        TRACKS_USED int
-        MAXIMUM_OBS_GAP real d
-        OD_EPOCH_EIGMAJ real m
-        OD_EPOCH_EIGINT real m
-        OD_EPOCH_EIGMIN real m
-        OD_MAX_PRED_EIGMAJ real m
-        OD_MIN_PRED_EIGMIN real m
-        OD_CONFIDENCE real %
-        GDOP real
-        SOLVE_N int
-        SOLVE_STATES
-        CONSIDER_N int
-        CONSIDER_PARAMS
-        SEDR real W/kg
-        SENSORS_N int
-        SENSORS
-        WEIGHTED_RMS real
-        DATA_TYPES
+        OD_ID:text! OD_PREV_ID OD_METHOD:text! OD_EPOCH:time!
+        DAYS_SINCE_FIRST_OBS:real:d DAYS_SINCE_LAST_OBS:real:d
+        RECOMMENDED_OD_SPAN:real:d ACTUAL_OD_SPAN:real:d OBS_AVAILABLE:int OBS_USED:int
+        TRACKS_AVAILABLE:int TRACKS_USED:int MAXIMUM_OBS_GAP:real:d
+        OD_EPOCH_EIGMAJ:real:m OD_EPOCH_EIGINT:real:m OD_EPOCH_EIGMIN:real:m
+        OD_MAX_PRED_EIGMAJ:real:m OD_MIN_PRED_EIGMIN:real:m OD_CONFIDENCE:real:%
+        GDOP:real SOLVE_N:int SOLVE_STATES CONSIDER_N:int CONSIDER_PARAMS SEDR:real:W/kg
+        SENSORS_N:int SENSORS WEIGHTED_RMS:real DATA_TYPES
         """,
     ),
 }
