@@ -207,6 +207,9 @@ conjunctions = Table(
     Column("covariance_source", String(32)),  # cdm | ephemeris | default
     Column("hard_body_radius_m", Float),
     Column("at_edge", Integer, nullable=False),  # 0/1: the TCA lies outside the window
+    # the operators' ephemerides a side was screened from (migration 0006), else None
+    Column("ephemeris_id_1", Integer),
+    Column("ephemeris_id_2", Integer),
     Index("ix_conjunctions_pair_tca", "norad_cat_id_1", "norad_cat_id_2", "tca"),
 )
 
@@ -311,4 +314,126 @@ tip_messages = Table(
     Column("record_line", Integer),
     UniqueConstraint("message_id", "source_id", name="uq_tip_messages_message_source"),
     Index("ix_tip_messages_norad_msg_epoch", "norad_cat_id", "msg_epoch"),
+)
+
+# Coordination (migration 0006): operators' ephemerides, who operates which object, events
+# of conjunctions, the coordination steps of each event, and alerts with their deliveries.
+
+# An object's operator as the federation knows it: the partner that flies it, whether it
+# can manoeuvre, its hard-body radius and whom to call.
+object_operators = Table(
+    "object_operators",
+    metadata,
+    Column("norad_cat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("maneuverable", Integer),  # 1 yes, 0 no, None unknown
+    Column("hard_body_radius_m", Float),
+    Column("contact", String(320)),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# One object's ephemeris from one submission (an OEM or OCM may carry several objects).
+# ``oem`` is the object's segments written back as OEM KVN, in the message's own frame and
+# time system, so that a read gives exactly what was screened.
+ephemerides = Table(
+    "ephemerides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("norad_cat_id", BigInteger, nullable=False),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # hypothetical | candidate | definitive
+    Column("event_id", Integer),  # the event a candidate manoeuvre is proposed for
+    Column("start_time", DateTime, nullable=False),  # UTC
+    Column("stop_time", DateTime, nullable=False),
+    Column("n_states", Integer, nullable=False),
+    Column("n_segments", Integer, nullable=False),
+    Column("has_covariance", Integer, nullable=False),
+    Column("oem", Text, nullable=False),
+    Column("superseded_by", Integer),
+    Column("screening_run_id", Integer, ForeignKey("screening_runs.id")),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_ephemerides_norad_status", "norad_cat_id", "status"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("norad_cat_id_1", BigInteger, nullable=False),
+    Column("norad_cat_id_2", BigInteger, nullable=False),
+    Column("tca", DateTime, nullable=False),  # the latest CDM's
+    Column("miss_distance_km", Float, nullable=False),
+    Column("pc", Float),
+    Column("tier", String(8), nullable=False),  # red | amber | green
+    Column("state", String(16), nullable=False),  # open | claimed | proposed | ... | closed
+    Column("mover", BigInteger),  # the object that will manoeuvre, once claimed
+    Column("mediator", String(32)),  # partner code, once escalated
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Index("ix_events_pair_tca", "norad_cat_id_1", "norad_cat_id_2", "tca"),
+)
+
+# An event's history of CDMs: each is one stored conjunction.
+event_conjunctions = Table(
+    "event_conjunctions",
+    metadata,
+    Column("event_id", Integer, ForeignKey("events.id"), primary_key=True),
+    Column("conjunction_id", Integer, ForeignKey("conjunctions.id"), primary_key=True),
+    Column("added_at", DateTime, nullable=False),
+)
+
+coordination_steps = Table(
+    "coordination_steps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("events.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(16), nullable=False),  # claim | propose | accept | ...
+    Column("intent", String(16)),  # will-maneuver | will-not | undetermined
+    Column("ephemeris_id", Integer, ForeignKey("ephemerides.id")),
+    Column("note", Text),
+    Column("ledger_seq", Integer, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),  # the HMAC-SHA256 key, shared with them
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("event_id", Integer, ForeignKey("events.id")),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),  # as released to this partner
+    Column("created_at", DateTime, nullable=False),
+    Column("acknowledged_at", DateTime),
+    Column("acknowledged_by", String(320)),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime),
+    Index("ix_deliveries_status_next", "status", "next_attempt_at"),
 )
