@@ -38,6 +38,8 @@ Decisions worth knowing:
   open (natural bodies, spacecraft, barycentres), so a generic reader cannot judge them.
   OCM-unknown-frame-center.txt (centre ZZ, frame ZZRF) is therefore rejected for its
   frame alone, and read with ``allow_unknown_frames``.
+- :func:`ocm_segments` gives a record's Cartesian trajectories as OEM segments (split at
+  manoeuvres), the form the screening reads (:mod:`.ocm_oem`).
 """
 
 from __future__ import annotations
@@ -45,13 +47,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from accord.errors import FormatError, InvalidRequestError
-from accord.formats.ocm_keywords import DEFAULTS, ELEMENT_SETS, unit_scale
+from accord.formats.ocm_keywords import DEFAULTS, ELEMENT_SETS, ordering_size, unit_scale
 from accord.formats.records import ParseResult
+
+if TYPE_CHECKING:
+    from accord.formats.oem import OemSegment
 
 __all__ = [
     "Ocm",
@@ -64,6 +70,7 @@ __all__ = [
     "load_ocm",
     "load_ocm_kvn",
     "load_ocm_xml",
+    "ocm_segments",
 ]
 
 Time = datetime | float  # an epoch, or seconds from EPOCH_TZERO
@@ -86,6 +93,25 @@ def absolute_epochs(times: Iterable[Time], epoch_tzero: datetime | None) -> tupl
         else:
             out.append(epoch_tzero + timedelta(seconds=t))
     return tuple(out)
+
+
+def unit_scales(units: tuple[str, ...], element_type: str, block: str) -> FloatArray:
+    """Given TRAJ_UNITS or COV_UNITS, the element set and the block (TRAJ or COV), return
+    the factors from the given units to the element set's, shape (n_elements,).
+
+    Raise FormatError where the units do not fit the element set (only a record built by
+    hand can hold such units: the reader rejects them).
+    """
+    standard = ELEMENT_SETS[element_type]
+    scales = [unit_scale(u, s) for u, s in zip(units, standard, strict=False)]
+    if len(units) != len(standard) or any(s is None for s in scales):
+        raise FormatError(
+            f"{block}_UNITS do not fit {block}_TYPE {element_type}",
+            field=f"{block}_UNITS",
+            expected=f"[{', '.join(standard)}]",
+            received=f"[{', '.join(units)}]",
+        )
+    return np.array(scales, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -148,6 +174,18 @@ class OcmTrajectory:
         n = len(ELEMENT_SETS[self.element_type])
         return np.array(self.elements, dtype=np.float64).reshape(len(self.elements), n)
 
+    def standard_elements(self) -> FloatArray:
+        """Return the elements converted from TRAJ_UNITS to the element set's units (for
+        CARTPVA: km, km/s, km/s**2), shape (n_lines, n_elements).
+
+        Raise FormatError where TRAJ_UNITS do not fit TRAJ_TYPE (only a record built by
+        hand can hold such units: the reader rejects them).
+        """
+        values = self.elements_array()
+        if self.traj_units is None:
+            return values
+        return values * unit_scales(self.traj_units, self.element_type, "TRAJ")
+
     def cartesian_states(
         self, epoch_tzero: datetime | None = None
     ) -> tuple[tuple[datetime, ...], FloatArray, FloatArray | None]:
@@ -161,13 +199,7 @@ class OcmTrajectory:
         kind = self.element_type
         if kind not in ("CARTP", "CARTPV", "CARTPVA"):
             raise InvalidRequestError(f"a {kind} trajectory has no Cartesian states")
-        values = self.elements_array()
-        standard = ELEMENT_SETS[kind]
-        if self.traj_units is not None:
-            scales = [unit_scale(u, s) for u, s in zip(self.traj_units, standard, strict=True)]
-            if any(s is None for s in scales):
-                raise FormatError("TRAJ_UNITS do not fit TRAJ_TYPE", field="TRAJ_UNITS")
-            values = values * np.array(scales, dtype=np.float64)
+        values = self.standard_elements()
         r_km = np.ascontiguousarray(values[:, 0:3])
         v_km_s = None if kind == "CARTP" else np.ascontiguousarray(values[:, 3:6])
         return self.epochs(epoch_tzero), r_km, v_km_s
@@ -220,10 +252,11 @@ class OcmCovariance:
         built from the covariance triangle.
         """
         n = len(ELEMENT_SETS[self.element_type])
-        a = np.array(self.values, dtype=np.float64).reshape(len(self.values), -1)
+        ordering = self.ordering
+        size = ordering_size(ordering, n)  # a block without data lines gives shape (0, n, n)
+        a = np.array(self.values, dtype=np.float64).reshape(len(self.values), size)
         lower = np.zeros((len(self.values), n, n))
         rows, cols = np.tril_indices(n)
-        ordering = self.ordering
         if ordering == "LTM":
             lower[:, rows, cols] = a
         elif ordering == "UTM":
@@ -235,6 +268,15 @@ class OcmCovariance:
             lower = np.transpose(full, (0, 2, 1)) if ordering == "UTMWCC" else full
         lower = np.tril(lower)
         return lower + np.transpose(np.tril(lower, -1), (0, 2, 1))
+
+    def standard_matrices(self) -> FloatArray:
+        """Return :meth:`matrices` converted from COV_UNITS (the elements' units) to the
+        element set's (for CARTPV: km**2, km**2/s, km**2/s**2), shape (n_lines, n, n)."""
+        matrices = self.matrices()
+        if self.cov_units is None:
+            return matrices
+        scales = unit_scales(self.cov_units, self.element_type, "COV")
+        return matrices * np.multiply.outer(scales, scales)
 
 
 @dataclass(frozen=True)
@@ -360,6 +402,17 @@ def dump_ocm_xml(ocms: Iterable[Ocm]) -> str:
     from accord.formats import ocm_xml
 
     return ocm_xml.dump_ocm_xml(ocms)
+
+
+def ocm_segments(ocm: Ocm) -> tuple[OemSegment, ...]:
+    """Given a record, return its CARTPV and CARTPVA trajectories as OEM segments (km,
+    km/s), split at manoeuvres, with their covariances.
+
+    See :func:`accord.formats.ocm_oem.ocm_segments`.
+    """
+    from accord.formats import ocm_oem
+
+    return ocm_oem.ocm_segments(ocm)
 
 
 def load_ocm(
