@@ -627,6 +627,28 @@ def test_segments_split_at_manoeuvres_with_covariances(shared_data: Path) -> Non
     assert utmwcc.matrix()[0, 5] == 6.0
 
 
+def test_segments_keep_a_burn_with_states_as_its_own_segment(shared_data: Path) -> None:
+    # The burn of example5_with_maneuvers lengthened to 1 h: from state 15 to state 17,
+    # both shared, so the powered arc is interpolated on its own.
+    ocm = load_text(example5_with_maneuvers(shared_data, man_dura="3600.0"))
+    t0 = datetime(2017, 4, 11, 22, 31, 43, 121856)
+    at = [t0 + timedelta(seconds=1800 * i) for i in range(49)]
+    segments = ocm_segments(ocm)
+    assert [[s.epoch for s in seg.states] for seg in segments] == [
+        at[:16],
+        at[15:18],
+        at[17:25],
+        at[24:],
+    ]
+    # the LTM covariance at state 15 (the burn's start) goes to both sides of it
+    assert [[c.epoch for c in seg.covariances] for seg in segments] == [
+        [at[0], at[15]],
+        [at[15]],
+        [at[24]],
+        [at[24]],
+    ]
+
+
 def test_segments_convert_man_and_cov_units(shared_data: Path) -> None:
     # MAN_DURA in minutes and COV_UNITS in m, m/s: read with allow_scaled_units.
     text = example5_with_maneuvers(shared_data, man_dura="10.0", unit="min")
