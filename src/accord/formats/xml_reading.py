@@ -1,10 +1,13 @@
 """What the NDM/XML readers share: decoding bytes (by byte order mark or encoding
-declaration, XML 1.0 appendix F), the element tree they build, and how they stop."""
+declaration, XML 1.0 appendix F), the element tree they build, and how they stop; telling
+NDM/XML from KVN, and checking a structural element against its schema sequence
+(CCSDS 505.0-B-1)."""
 
 from __future__ import annotations
 
 import codecs
 import re
+from xml.parsers import expat
 
 from accord.errors import FormatError
 
@@ -48,3 +51,114 @@ class StopReading(Exception):  # noqa: N818 (a control-flow signal, not an error
 
     def __init__(self, error: FormatError) -> None:
         self.error = error
+
+
+_BLANKS = b"\xef\xbb\xbf \t\r\n"  # a UTF-8 byte order mark and blanks
+_XSI_PREFIX = "http://www.w3.org/2001/XMLSchema-instance "
+Spec = tuple[tuple[str, int, int], ...]  # a schema sequence: (tag, least, most) in order
+MANY = 1 << 30  # "unbounded"
+_REPEAT = {(1, 1): "", (0, 1): "?", (0, MANY): "*"}
+
+
+def is_xml(data: str | bytes) -> bool:
+    """Given a message, say whether it is NDM/XML rather than KVN: its first character,
+    after blanks and a byte order mark, is "<", or it starts with a UTF-16/32 mark."""
+    if isinstance(data, bytes):
+        return data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.lstrip(_BLANKS)[:1] == b"<"
+    return data.lstrip("\ufeff \t\r\n").startswith("<")
+
+
+def xml_text(data: str | bytes) -> str:
+    """Given NDM/XML as text or bytes, return the text without its byte order mark; raise
+    FormatError (line 1) where the bytes do not decode."""
+    try:
+        text = decode_xml(data) if isinstance(data, bytes) else data
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot decode the XML: {exc}", line=1) from None
+    return text.lstrip("\ufeff")
+
+
+def read_tree(data: bytes) -> XmlNode:
+    """Given UTF-8 XML, return its root element and descendants: local names (namespaces
+    dropped), attributes but xsi:*, text, lines and byte offsets.
+
+    Raise FormatError naming the line where the XML is not well-formed (an undeclared
+    prefix included), or where a DOCTYPE stands (none in NDM/XML, and no entity expansion).
+    """
+    parser = expat.ParserCreate("utf-8", " ")
+    parser.buffer_text = True
+    stack: list[XmlNode] = []
+    roots: list[XmlNode] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        kept = {q.rpartition(" ")[2]: v for q, v in attrs.items() if not q.startswith(_XSI_PREFIX)}
+        node = XmlNode(name.rpartition(" ")[2], kept, parser.CurrentLineNumber, 0)
+        node.start = parser.CurrentByteIndex
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+
+    def end(name: str) -> None:
+        node = stack.pop()
+        node.end_line = parser.CurrentLineNumber
+        close = data.find(b">", parser.CurrentByteIndex)
+        node.end = len(data) if close < 0 else close + 1
+
+    def doctype(*args: object) -> None:
+        line = parser.CurrentLineNumber
+        raise StopReading(FormatError("a DOCTYPE is not allowed in NDM/XML", line=line))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda chars: stack[-1].text.append(chars) if stack else None
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        parser.Parse(data, True)
+    except StopReading as stop:
+        raise stop.error from None
+    except expat.ExpatError as exc:
+        message = f"not well-formed XML: {expat.errors.messages[exc.code]}"
+        raise FormatError(message, line=exc.lineno) from None
+    return roots[0]
+
+
+def node_text(node: XmlNode) -> str:
+    """Given an element, return its text, stripped."""
+    return "".join(node.text).strip()
+
+
+def in_sequence(node: XmlNode, spec: Spec) -> list[XmlNode]:
+    """Given a structural element and its schema sequence, return its children.
+
+    Raise FormatError naming the first child out of place (line, tag), or the missing
+    child (where the next child or the element's end stands), or text in the element.
+    """
+    if node_text(node):
+        raise FormatError(
+            f"unexpected text in <{node.tag}>",
+            line=node.line,
+            field=node.tag,
+            expected="elements only",
+            received=node_text(node)[:80],
+        )
+    kids, i = node.children, 0
+    order = ", ".join(f"<{tag}>{_REPEAT.get((low, high), '+')}" for tag, low, high in spec)
+    for tag, low, high in spec:
+        n = 0
+        while i < len(kids) and kids[i].tag == tag and n < high:
+            i, n = i + 1, n + 1
+        if n < low:
+            line = kids[i].line if i < len(kids) else node.end_line
+            raise FormatError(
+                f"<{node.tag}> lacks <{tag}>",
+                line=line,
+                field=tag,
+                expected=f"in <{node.tag}>: {order}",
+            )
+    if i < len(kids):
+        raise FormatError(
+            f"unexpected <{kids[i].tag}> in <{node.tag}>",
+            line=kids[i].line,
+            field=kids[i].tag,
+            expected=f"in <{node.tag}>: {order}",
+        )
+    return kids
