@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.errors import FormatError
-from accord.formats.omm_keywords import parse_epoch, read_integer, read_real, value_text
+from accord.formats.omm_keywords import parse_epoch, read_integer, read_real
 from accord.formats.records import ParseResult, Rejected
 
 FloatArray = NDArray[np.float64]
@@ -279,7 +279,11 @@ def read_keywords(
             )
         if kw in seen:
             raise FormatError(
-                f"{kw} given twice", line=line, field=kw, received=f"first on line {seen[kw]}"
+                f"{kw} given twice",
+                line=line,
+                field=kw,
+                expected=f"{kw} once in the {block}",
+                received=f"first on line {seen[kw]}",
             )
         if unit is not None:
             raise FormatError(f"{kw} takes no unit", line=line, field=kw, received=unit)
@@ -291,7 +295,7 @@ def read_keywords(
                 expected="CCSDS_OEM_VERS = 3.0 (502.0-B-3 Table 5-1)",
             )
         seen[kw] = line
-        values[kw] = _typed(kw, text, line)
+        values[kw] = typed_value(kw, text, line)
     for kw in names:
         if kw in MANDATORY and kw not in values:
             raise FormatError(
@@ -303,7 +307,9 @@ def read_keywords(
     return values
 
 
-def _typed(kw: str, text: str, line: int | None) -> Any:
+def typed_value(kw: str, text: str, line: int | None) -> Any:
+    """Given a header, metadata or COV_REF_FRAME keyword's value text and its line (None
+    when writing), return the typed value (text, epoch or integer), or raise."""
     if not text:
         raise FormatError(f"{kw} has no value", line=line, field=kw, expected="a value (7.5.1)")
     if kw in _EPOCHS:
@@ -403,7 +409,7 @@ def make_covariance(
     lower = tuple(tuple(values[i * (i + 1) // 2 : (i + 1) * (i + 2) // 2]) for i in range(6))
     ref_frame = None
     if frame is not None:
-        ref_frame = _typed("COV_REF_FRAME", frame[2], frame[0])
+        ref_frame = typed_value("COV_REF_FRAME", frame[2], frame[0])
     return OemCovariance(_epoch("EPOCH", epoch[2], epoch[0]), lower, ref_frame, tuple(comments))
 
 
@@ -447,67 +453,3 @@ def check_version(version: str, line: int | None) -> None:
             expected="1.0, 2.0 or 3.0 (502.0-B-3 Table 5-1)",
             received=version,
         )
-
-
-# ---------------------------------------------------------------------------------------
-# What both writers write: keyword texts checked so that they read back.
-# ---------------------------------------------------------------------------------------
-
-
-def header_items(oem: Oem) -> list[tuple[str, str]]:
-    """Given a record, return its header keywords and value texts (Table 5-1 order)."""
-    check_version(oem.version, None)
-    if not oem.segments:
-        raise FormatError("an OEM needs at least one segment", field="META_START")
-    values = ((kw, getattr(oem, kw.lower())) for kw in HEADER_KEYWORDS)
-    return [
-        (kw, keyword_text(kw, v, oem.version))
-        for kw, v in values
-        if v is not None or kw in MANDATORY
-    ]
-
-
-def metadata_items(segment: OemSegment, version: str) -> list[tuple[str, str]]:
-    """Given a segment, return its metadata keywords and value texts (Table 5-3 order)."""
-    if not segment.states:
-        raise FormatError("a segment needs at least one state", field="EPOCH")
-    values = ((kw, getattr(segment, kw.lower())) for kw in METADATA_KEYWORDS)
-    return [
-        (kw, keyword_text(kw, v, version)) for kw, v in values if v is not None or kw in MANDATORY
-    ]
-
-
-def keyword_text(kw: str, value: Any, version: str) -> str:
-    """Given a keyword's typed value, return its text; raise FormatError where the
-    readers would refuse it or read it back otherwise."""
-    text = value_text(value)
-    if value is None or text != text.strip() or (kw in V3_KEYWORDS and version != "3.0"):
-        raise FormatError(f"{kw} would not read back", field=kw, received=repr(value))
-    _typed(kw, one_line(text), None)
-    return text
-
-
-def one_line(text: str) -> str:
-    """Given a value or comment text, return it, or raise if it spans lines or has
-    blanks at an end (which readers drop)."""
-    if "\n" in text or "\r" in text or text != text.strip(" \t"):
-        raise FormatError("a text that would not read back as it is", received=repr(text)[:80])
-    return text
-
-
-def state_texts(state: OemState) -> list[str]:
-    """Given a state, return the texts of its epoch and numbers."""
-    numbers = [*state.position_km, *state.velocity_km_s, *(state.acceleration_km_s2 or ())]
-    return [value_text(state.epoch), *(value_text(float(x)) for x in numbers)]
-
-
-def covariance_rows(covariance: OemCovariance) -> list[list[str]]:
-    """Given a covariance, return the texts of its 6 rows (row i: i + 1 entries)."""
-    rows = covariance.lower
-    if [len(row) for row in rows] != [1, 2, 3, 4, 5, 6]:
-        raise FormatError(
-            "a covariance needs 6 rows of 1 to 6 entries",
-            field="EPOCH",
-            received=str([len(row) for row in rows]),
-        )
-    return [[value_text(float(x)) for x in row] for row in rows]

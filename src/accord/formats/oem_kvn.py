@@ -11,36 +11,44 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from accord.errors import FormatError
 from accord.formats.oem import (
     COVARIANCE_FIELDS,
     HEADER_KEYWORDS,
+    MANDATORY,
     METADATA_KEYWORDS,
     STATE_FIELDS,
     STATE_FORM,
+    V3_KEYWORDS,
     Field,
     Oem,
     OemCovariance,
     OemSegment,
     OemState,
     check_version,
-    covariance_rows,
-    header_items,
-    keyword_text,
     make_covariance,
     make_oem,
     make_segment,
     make_state,
-    metadata_items,
-    one_line,
     read_keywords,
-    state_texts,
+    typed_value,
 )
 from accord.formats.omm_builder import misplaced_comment
+from accord.formats.omm_keywords import value_text
 from accord.formats.records import Parsed, ParseResult, Rejected
 
-__all__ = ["dump_oem_kvn", "load_oem_kvn"]
+__all__ = [
+    "covariance_rows",
+    "dump_oem_kvn",
+    "header_items",
+    "keyword_text",
+    "load_oem_kvn",
+    "metadata_items",
+    "one_line",
+    "state_texts",
+]
 
 _VERSION_LINE = re.compile(r"[ \t]*CCSDS_OEM_VERS[ \t]*=")
 _KEYWORD = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -333,3 +341,67 @@ def _kv(kw: str, text: str) -> str:
 
 def _comments(texts: Iterable[str]) -> list[str]:
     return [f"COMMENT {one_line(text)}".rstrip() for text in texts]
+
+
+# ---------------------------------------------------------------------------------------
+# Keyword and data texts, checked so that they read back (the XML writer's too).
+# ---------------------------------------------------------------------------------------
+
+
+def header_items(oem: Oem) -> list[tuple[str, str]]:
+    """Given a record, return its header keywords and value texts (Table 5-1 order)."""
+    check_version(oem.version, None)
+    if not oem.segments:
+        raise FormatError("an OEM needs at least one segment", field="META_START")
+    values = ((kw, getattr(oem, kw.lower())) for kw in HEADER_KEYWORDS)
+    return [
+        (kw, keyword_text(kw, v, oem.version))
+        for kw, v in values
+        if v is not None or kw in MANDATORY
+    ]
+
+
+def metadata_items(segment: OemSegment, version: str) -> list[tuple[str, str]]:
+    """Given a segment, return its metadata keywords and value texts (Table 5-3 order)."""
+    if not segment.states:
+        raise FormatError("a segment needs at least one state", field="EPOCH")
+    values = ((kw, getattr(segment, kw.lower())) for kw in METADATA_KEYWORDS)
+    return [
+        (kw, keyword_text(kw, v, version)) for kw, v in values if v is not None or kw in MANDATORY
+    ]
+
+
+def keyword_text(kw: str, value: Any, version: str) -> str:
+    """Given a keyword's typed value, return its text; raise FormatError where the
+    readers would refuse it or read it back otherwise."""
+    text = value_text(value)
+    if value is None or text != text.strip() or (kw in V3_KEYWORDS and version != "3.0"):
+        raise FormatError(f"{kw} would not read back", field=kw, received=repr(value))
+    typed_value(kw, one_line(text), None)
+    return text
+
+
+def one_line(text: str) -> str:
+    """Given a value or comment text, return it, or raise if it spans lines or has
+    blanks at an end (which readers drop)."""
+    if "\n" in text or "\r" in text or text != text.strip(" \t"):
+        raise FormatError("a text that would not read back as it is", received=repr(text)[:80])
+    return text
+
+
+def state_texts(state: OemState) -> list[str]:
+    """Given a state, return the texts of its epoch and numbers."""
+    numbers = [*state.position_km, *state.velocity_km_s, *(state.acceleration_km_s2 or ())]
+    return [value_text(state.epoch), *(value_text(float(x)) for x in numbers)]
+
+
+def covariance_rows(covariance: OemCovariance) -> list[list[str]]:
+    """Given a covariance, return the texts of its 6 rows (row i: i + 1 entries)."""
+    rows = covariance.lower
+    if [len(row) for row in rows] != [1, 2, 3, 4, 5, 6]:
+        raise FormatError(
+            "a covariance needs 6 rows of 1 to 6 entries",
+            field="EPOCH",
+            received=str([len(row) for row in rows]),
+        )
+    return [[value_text(float(x)) for x in row] for row in rows]

@@ -30,21 +30,31 @@ from accord.formats.oem import (
     OemSegment,
     OemState,
     check_version,
-    covariance_rows,
-    header_items,
-    keyword_text,
     make_covariance,
     make_oem,
     make_segment,
     make_state,
-    metadata_items,
-    one_line,
     read_keywords,
-    state_texts,
     unreadable,
 )
+from accord.formats.oem_kvn import (
+    covariance_rows,
+    header_items,
+    keyword_text,
+    metadata_items,
+    one_line,
+    state_texts,
+)
 from accord.formats.records import Parsed, ParseResult, Rejected
-from accord.formats.xml_reading import MANY, Spec, XmlNode, in_sequence, node_text, read_tree
+from accord.formats.xml_reading import (
+    MANY,
+    Spec,
+    XmlNode,
+    in_sequence,
+    is_complete,
+    node_text,
+    read_tree,
+)
 from accord.formats.xml_reading import xml_text as decoded
 
 __all__ = ["dump_oem_xml", "load_oem_xml"]
@@ -77,23 +87,36 @@ def load_oem_xml(data: str | bytes) -> ParseResult[Oem]:
     In an ``<ndm>``, its COMMENTs (which come first) are prepended to each OEM's header
     comments, and other messages (opm, omm ...) are rejected as "not an OEM", so that
     nothing goes unreported.  A document that is not well-formed, or whose root is neither,
-    is one Rejected naming the line.
+    is one Rejected naming the line; but in an <ndm> cut short, the messages completed
+    before the cut are read, and the rest is one Rejected.
     """
     try:
         text = decoded(data)
-        if not text.strip():
-            return ParseResult()
-        utf8 = text.encode("utf-8")
-        root = read_tree(utf8)
-        if root.tag not in ("oem", "ndm"):
-            raise FormatError(
-                f"root element <{root.tag}> is neither an <oem> nor an <ndm>",
-                line=root.line,
-                field=root.tag,
-                expected="<oem> or <ndm> (CCSDS 505.0-B-1)",
-            )
     except FormatError as exc:
         return unreadable(data, exc)
+    if not text.strip():
+        return ParseResult()
+    utf8 = text.encode("utf-8")
+    root, error = read_tree(utf8)
+    if root is not None and root.tag not in ("oem", "ndm"):
+        error = FormatError(
+            f"root element <{root.tag}> is neither an <oem> nor an <ndm>",
+            line=root.line,
+            field=root.tag,
+            expected="<oem> or <ndm> (CCSDS 505.0-B-1)",
+        )
+    elif root is not None and (root.tag == "ndm" or error is None):
+        result = _read(root, utf8)
+        done = max((r.end for r in _completed(root)), default=0)
+        if error is not None:  # a document cut short: what came before the cut stands
+            rest = utf8[done:].decode("utf-8", "replace").strip()
+            result.rejected.append(Rejected(error.line, rest, error))
+        return result
+    assert error is not None
+    return unreadable(data, error)
+
+
+def _read(root: XmlNode, utf8: bytes) -> ParseResult[Oem]:
     result: ParseResult[Oem] = ParseResult()
     for node, comments in _messages(root):
         raw = utf8[node.start : node.end].decode("utf-8", "replace")
@@ -108,6 +131,10 @@ def load_oem_xml(data: str | bytes) -> ParseResult[Oem]:
     return result
 
 
+def _completed(root: XmlNode) -> list[XmlNode]:
+    return [root] if root.tag == "oem" else [c for c in root.children if is_complete(c)]
+
+
 def _messages(root: XmlNode) -> Iterator[tuple[XmlNode, list[str] | None]]:
     """Given the root, yield each message element with the ndm's comments (None: the
     element is not an OEM, or a COMMENT after the first message)."""
@@ -116,7 +143,7 @@ def _messages(root: XmlNode) -> Iterator[tuple[XmlNode, list[str] | None]]:
         return
     comments: list[str] = []
     seen_message = False
-    for child in root.children:
+    for child in _completed(root):
         if child.tag == "COMMENT" and not seen_message:
             comments.append(node_text(child))
         else:

@@ -78,12 +78,14 @@ def xml_text(data: str | bytes) -> str:
     return text.lstrip("\ufeff")
 
 
-def read_tree(data: bytes) -> XmlNode:
-    """Given UTF-8 XML, return its root element and descendants: local names (namespaces
-    dropped), attributes but xsi:*, text, lines and byte offsets.
+def read_tree(data: bytes) -> tuple[XmlNode | None, FormatError | None]:
+    """Given UTF-8 XML, return its root element and descendants (local names, namespaces
+    dropped; attributes but xsi:*; text, lines and byte offsets), and None or the error
+    where the XML is not well-formed (an undeclared prefix included) or has a DOCTYPE
+    (none in NDM/XML, and no entity expansion).
 
-    Raise FormatError naming the line where the XML is not well-formed (an undeclared
-    prefix included), or where a DOCTYPE stands (none in NDM/XML, and no entity expansion).
+    After an error the root holds what was read before it (None if nothing was): an
+    element whose end was read has ``end > start`` (see :func:`is_complete`).
     """
     parser = expat.ParserCreate("utf-8", " ")
     parser.buffer_text = True
@@ -111,14 +113,20 @@ def read_tree(data: bytes) -> XmlNode:
     parser.EndElementHandler = end
     parser.CharacterDataHandler = lambda chars: stack[-1].text.append(chars) if stack else None
     parser.StartDoctypeDeclHandler = doctype
+    error = None
     try:
         parser.Parse(data, True)
     except StopReading as stop:
-        raise stop.error from None
+        error = stop.error
     except expat.ExpatError as exc:
         message = f"not well-formed XML: {expat.errors.messages[exc.code]}"
-        raise FormatError(message, line=exc.lineno) from None
-    return roots[0]
+        error = FormatError(message, line=exc.lineno)
+    return (roots[0] if roots else None), error
+
+
+def is_complete(node: XmlNode) -> bool:
+    """Given an element of :func:`read_tree`, say whether its end tag was read."""
+    return node.end > node.start
 
 
 def node_text(node: XmlNode) -> str:
