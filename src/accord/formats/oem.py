@@ -267,10 +267,9 @@ def read_keywords(
     """
     values: dict[str, Any] = {}
     seen: dict[str, int] = {}
-    block = "header" if names is HEADER_KEYWORDS else "metadata"
+    block, table = ("header", "5-1") if names is HEADER_KEYWORDS else ("metadata", "5-3")
     for line, kw, text, unit in fields:
         if kw not in names:
-            table = "5-1" if names is HEADER_KEYWORDS else "5-3"
             raise FormatError(
                 f"unknown keyword {kw} in the {block}",
                 line=line,
@@ -302,7 +301,7 @@ def read_keywords(
                 f"the {block} lacks mandatory {kw}",
                 line=end,
                 field=kw,
-                expected=f"{kw} = ... in the {block} (502.0-B-3 section 5.2)",
+                expected=f"{kw} = ... in the {block} (502.0-B-3 Table {table})",
             )
     return values
 
@@ -311,7 +310,9 @@ def typed_value(kw: str, text: str, line: int | None) -> Any:
     """Given a header, metadata or COV_REF_FRAME keyword's value text and its line (None
     when writing), return the typed value (text, epoch or integer), or raise."""
     if not text:
-        raise FormatError(f"{kw} has no value", line=line, field=kw, expected="a value (7.5.1)")
+        raise FormatError(
+            f"{kw} has no value", line=line, field=kw, expected="a value (502.0-B-3 7.5.1)"
+        )
     if kw in _EPOCHS:
         return _epoch(kw, text, line)
     if kw == "INTERPOLATION_DEGREE":

@@ -4,7 +4,8 @@ A message is the version line, the header, then segments: ``META_START`` ... ``M
 the ephemeris data lines (5.2.4), and optionally ``COVARIANCE_START`` ... ``COVARIANCE_STOP``
 with matrices of an EPOCH, an optional COV_REF_FRAME and 6 lower-triangle rows (5.2.5).
 Lines are classified here; values, data lines and matrices are checked by the functions of
-:mod:`accord.formats.oem`, which re-exports the entry points.
+:mod:`accord.formats.oem`, which re-exports the entry points.  The writer's keyword and
+number texts (checked so that they read back) serve the XML writer too.
 """
 
 from __future__ import annotations

@@ -84,8 +84,8 @@ def read_tree(data: bytes) -> tuple[XmlNode | None, FormatError | None]:
     where the XML is not well-formed (an undeclared prefix included) or has a DOCTYPE
     (none in NDM/XML, and no entity expansion).
 
-    After an error the root holds what was read before it (None if nothing was): an
-    element whose end was read has ``end > start`` (see :func:`is_complete`).
+    After an error the root holds what was read before it (None if nothing was): see
+    :func:`is_complete` for which elements were read to their end.
     """
     parser = expat.ParserCreate("utf-8", " ")
     parser.buffer_text = True
@@ -93,7 +93,9 @@ def read_tree(data: bytes) -> tuple[XmlNode | None, FormatError | None]:
     roots: list[XmlNode] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        kept = {q.rpartition(" ")[2]: v for q, v in attrs.items() if not q.startswith(_XSI_PREFIX)}
+        kept = attrs and {
+            q.rpartition(" ")[2]: v for q, v in attrs.items() if not q.startswith(_XSI_PREFIX)
+        }
         node = XmlNode(name.rpartition(" ")[2], kept, parser.CurrentLineNumber, 0)
         node.start = parser.CurrentByteIndex
         (stack[-1].children if stack else roots).append(node)
@@ -149,7 +151,6 @@ def in_sequence(node: XmlNode, spec: Spec) -> list[XmlNode]:
             received=node_text(node)[:80],
         )
     kids, i = node.children, 0
-    order = ", ".join(f"<{tag}>{_REPEAT.get((low, high), '+')}" for tag, low, high in spec)
     for tag, low, high in spec:
         n = 0
         while i < len(kids) and kids[i].tag == tag and n < high:
@@ -157,16 +158,18 @@ def in_sequence(node: XmlNode, spec: Spec) -> list[XmlNode]:
         if n < low:
             line = kids[i].line if i < len(kids) else node.end_line
             raise FormatError(
-                f"<{node.tag}> lacks <{tag}>",
-                line=line,
-                field=tag,
-                expected=f"in <{node.tag}>: {order}",
+                f"<{node.tag}> lacks <{tag}>", line=line, field=tag, expected=_order(node, spec)
             )
     if i < len(kids):
         raise FormatError(
             f"unexpected <{kids[i].tag}> in <{node.tag}>",
             line=kids[i].line,
             field=kids[i].tag,
-            expected=f"in <{node.tag}>: {order}",
+            expected=_order(node, spec),
         )
     return kids
+
+
+def _order(node: XmlNode, spec: Spec) -> str:
+    order = ", ".join(f"<{tag}>{_REPEAT.get((low, high), '+')}" for tag, low, high in spec)
+    return f"in <{node.tag}>: {order}"
