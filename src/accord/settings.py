@@ -69,6 +69,21 @@ class Settings(BaseSettings):
         description="The largest file POST /api/v1/submissions accepts, in bytes (413 over it).",
     )
 
+    alerts_dispatch: bool = Field(
+        default=True,
+        description="Run the alert dispatcher (webhook deliveries) in each API server worker.",
+    )
+    alerts_max_attempts: int = Field(
+        default=12,
+        gt=0,
+        description="Attempts of a webhook delivery before it is a dead letter.",
+    )
+    alerts_heartbeat_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between heartbeat comments on an idle alert event stream.",
+    )
+
     @property
     def url(self) -> str:
         """Return the database URL in force."""

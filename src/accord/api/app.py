@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
 from accord.api import catalogue, federation, screening, spacetrack, submissions
+from accord.api.alerts import lifespan as alerts_lifespan
+from accord.api.alerts import router as alerts_router
 from accord.api.deps import STATUS, ErrorResponse, error_response
 from accord.api.quota import Quotas, request_class
 from accord.api.spacetrack import COOKIE
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Cooperative space situational awareness: the shared catalogue, "
         "conjunctions and federation, under each partner's agreements.",
+        lifespan=alerts_lifespan,
         responses={
             400: {"model": ErrorResponse},
             401: {"model": ErrorResponse},
@@ -130,4 +133,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(screening.router)
     app.include_router(federation.router)
     app.include_router(submissions.router)
+    app.include_router(alerts_router)
     return app

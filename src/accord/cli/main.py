@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from accord import __version__
+from accord.cli.alerts import alerts
 from accord.cli.audit import audit
 from accord.cli.catalogue import catalogue, export
 from accord.cli.cdm import cdm
@@ -51,4 +52,5 @@ cli.add_command(user)
 cli.add_command(key)
 cli.add_command(agreement)
 cli.add_command(conjunctions)
+cli.add_command(alerts)
 cli.add_command(serve)
