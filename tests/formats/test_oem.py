@@ -40,25 +40,17 @@ XSD = "ccsds/beyond_pkg/xsd/ndmxml-1.0-master.xsd"
 FIG5_1 = NDM_PKG + "kvn/502x0b2c1e2_fig5_1_oem.kvn"
 ODM_NDM = NDM_PKG + "xml/ndmxml-1.0-odm.xml"
 
+# beyond's samples, each in KVN and in XML
+BEYOND_PAIRS = ("oem", "oem_cov", "oem_cov_qsw", "oem_cov_tnw", "oem_double", "oem_minimal")
+BEYOND_PAIRS += ("oem_interplanetary",)
+
 # Every OEM sample with its outcome: READ, or the (line, keyword) its rejection names.
 # Orekit's OemParserTest says what each malformed file is for; the decisions are ours
 # (see the module docstring of accord.formats.oem).
 Outcome = str | tuple[int, str]
 READ = "read"
 SAMPLES: list[tuple[str, Outcome]] = [
-    *[
-        (BEYOND + f"{name}.{ext}", READ)
-        for name in (
-            "oem",
-            "oem_cov",
-            "oem_cov_qsw",
-            "oem_cov_tnw",
-            "oem_double",
-            "oem_interplanetary",
-            "oem_minimal",
-        )
-        for ext in ("kvn", "xml")
-    ],
+    *[(BEYOND + f"{name}.{ext}", READ) for name in BEYOND_PAIRS for ext in ("kvn", "xml")],
     (BEYOND + "oem_unidented.xml", READ),
     (FIG5_1, READ),
     (NDM_PKG + "kvn/502x0b2c1e2_fig5_1_oem.xml", READ),
@@ -140,6 +132,106 @@ def test_sample_outcome(shared_data: Path, path: str, outcome: Outcome) -> None:
     assert rejected.reason.startswith(f"line {line}, field {keyword}: ")
     assert rejected.error.expected  # says what was expected
     assert rejected.raw  # keeps the text as received
+
+
+# For every sample that reads: states per segment, covariances per segment, and the first
+# state's epoch and position (km), as the files give them.
+ISS_R0 = (4083.902464, -993.632, 5243.603665)  # beyond's ISS (ZARYA), 2008-09-20
+ISS_T0 = "2008-09-20T12:25:40.104192"
+MGS_R0 = (2789.619, -280.045, -1746.755)  # the blue book's Mars Global Surveyor
+MGS_T0 = "1996-12-18T12:00:00.331"
+FACTS: dict[str, tuple[list[int], list[int], str, tuple[float, float, float]]] = {
+    BEYOND + "oem.kvn": ([41], [0], ISS_T0, ISS_R0),
+    BEYOND + "oem.xml": ([41], [0], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov.kvn": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov.xml": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov_qsw.kvn": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov_qsw.xml": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov_tnw.kvn": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_cov_tnw.xml": ([31], [31], ISS_T0, ISS_R0),
+    BEYOND + "oem_double.kvn": ([41, 61], [0, 0], ISS_T0, ISS_R0),
+    BEYOND + "oem_double.xml": ([41, 61], [0, 0], ISS_T0, ISS_R0),
+    BEYOND + "oem_interplanetary.kvn": (
+        [41],
+        [0],
+        ISS_T0,
+        (344549516.541395, 120408072.023174, 50113585.579486),
+    ),
+    BEYOND + "oem_interplanetary.xml": (
+        [41],
+        [0],
+        ISS_T0,
+        (344549516.541395, 120408072.023174, 50113585.579486),
+    ),
+    BEYOND + "oem_minimal.kvn": ([41], [0], ISS_T0, ISS_R0),
+    BEYOND + "oem_minimal.xml": ([41], [0], ISS_T0, ISS_R0),
+    BEYOND + "oem_unidented.xml": ([41], [0], ISS_T0, ISS_R0),
+    FIG5_1: ([3, 3], [0, 0], MGS_T0, MGS_R0),
+    NDM_PKG + "kvn/502x0b2c1e2_fig5_1_oem.xml": ([3, 3], [0, 0], MGS_T0, MGS_R0),
+    NDM_PKG + "xml/ndmxml-1.0-oem-2.0-single.xml": ([3], [0], "2004-04-09T00:00", (1, 1, 1)),
+    OREKIT + "OEMExample1.txt": ([4, 4, 5], [0, 1, 2], MGS_T0, MGS_R0),
+    OREKIT + "OEMExample2.txt": ([4, 4], [0, 0], MGS_T0, MGS_R0),  # 1996-353T12:00:00.331
+    OREKIT + "OEMExample3.txt": ([3, 3, 3], [0, 1, 2], MGS_T0, MGS_R0),
+    OREKIT + "OEMExample3.xml": ([4], [1], MGS_T0, (2789.6, -280.0, -1746.8)),
+    OREKIT + "OEMExample4.txt": ([3], [0], "2002-12-18T12:00:00.331", MGS_R0),
+    OREKIT + "OEMExample5.txt": (
+        [49],
+        [0],
+        "2017-04-11T22:31:43.121856",
+        (2906.2752178573, 4076.3580691129, 4561.3636609099),
+    ),
+    OREKIT + "OEMExample5ITRF.txt": (
+        [49],
+        [0],
+        "2017-04-11T22:31:43.121856",
+        (-2757.3016318893897, -4173.479601381253, 4566.01849801963),
+    ),
+    OREKIT + "OEMExample6.txt": ([3, 3, 3], [0, 0, 0], "2002-12-18T12:00:00.331", MGS_R0),
+    OREKIT + "OEMExample8.txt": ([4, 4], [0, 0], MGS_T0, MGS_R0),
+    OREKIT + "OEMExample9.txt": ([4, 4], [0, 0], MGS_T0, MGS_R0),
+    OREKIT + "OEMExampleWithHeaderComment.txt": ([4, 4, 5], [0, 1, 2], MGS_T0, MGS_R0),
+    OREKIT + "ISS.resampled.truncated.txt": (
+        [25],
+        [0],
+        "2022-01-17T12:00",
+        (545.284043961596, 4217.45741999061, 5288.80993327732),
+    ),
+    OREKIT + "OEM-Issue839.txt": ([4, 4, 5], [0, 1, 2], MGS_T0, MGS_R0),
+    OREKIT + "oemLowerCaseValue.oem": (
+        [6],
+        [0],
+        "2015-08-27T00:00",
+        (-1600.19495673011, -6345.33191885036, 1422.104331222477),
+    ),
+    OREKIT + "test.oem": (
+        [2],
+        [0],
+        "2019-09-09T00:00",
+        (3156.6549969124, -5911.7573076895715, -1096.3791113140421),
+    ),
+    OREKIT + "test_cov.oem": (
+        [2],
+        [1],
+        "2019-09-09T00:00",
+        (3156.6549969124, -5911.7573076895715, -1096.3791113140421),
+    ),
+    OREKIT + "OEM-inconsistent-time-systems.txt": ([4, 4, 5], [0, 1, 2], MGS_T0, MGS_R0),
+}
+
+
+def test_every_sample_that_reads_has_its_facts_listed() -> None:
+    assert sorted(FACTS) == sorted(GOOD)
+
+
+@pytest.mark.parametrize("path", GOOD)
+def test_sample_states_covariances_and_first_state(shared_data: Path, path: str) -> None:
+    states, covariances, epoch, position = FACTS[path]
+    oem = _one(shared_data, path)
+    assert [len(s.states) for s in oem.segments] == states
+    assert [len(s.covariances) for s in oem.segments] == covariances
+    first = oem.segments[0].states[0]
+    assert (first.epoch, first.position_km) == (datetime.fromisoformat(epoch), position)
+    assert oem.segments[0].start_time <= first.epoch
 
 
 def test_malformed_samples_say_what_is_wrong(shared_data: Path) -> None:
@@ -329,7 +421,7 @@ def test_kvn_and_xml_renderings_of_the_same_message_agree(shared_data: Path) -> 
     assert _one(shared_data, NDM_PKG + "kvn/502x0b2c1e2_fig5_1_oem.xml") == fig
     assert [len(s.states) for s in fig.segments] == [3, 3]
     # beyond's pairs were written a few seconds apart: all else is the same
-    for name in ("oem", "oem_cov", "oem_cov_qsw", "oem_cov_tnw", "oem_double", "oem_minimal"):
+    for name in BEYOND_PAIRS:
         kvn = _one(shared_data, BEYOND + name + ".kvn")
         xml = _one(shared_data, BEYOND + name + ".xml")
         assert kvn.creation_date != xml.creation_date
