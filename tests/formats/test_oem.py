@@ -41,8 +41,8 @@ FIG5_1 = NDM_PKG + "kvn/502x0b2c1e2_fig5_1_oem.kvn"
 ODM_NDM = NDM_PKG + "xml/ndmxml-1.0-odm.xml"
 
 # beyond's samples, each in KVN and in XML
-BEYOND_PAIRS = ("oem", "oem_cov", "oem_cov_qsw", "oem_cov_tnw", "oem_double", "oem_minimal")
-BEYOND_PAIRS += ("oem_interplanetary",)
+BEYOND_PAIRS = ("oem", "oem_cov", "oem_cov_qsw", "oem_cov_tnw", "oem_double", "oem_minimal",
+                "oem_interplanetary")  # fmt: skip
 
 # Every OEM sample with its outcome: READ, or the (line, keyword) its rejection names.
 # Orekit's OemParserTest says what each malformed file is for; the decisions are ours
