@@ -73,6 +73,11 @@ class InvalidRequestError(AccordError, ValueError):
     """A request's arguments are out of range or inconsistent (not a format problem)."""
 
 
+class ConflictError(AccordError):
+    """The request does not fit the record's state (e.g. accepting a manoeuvre nobody
+    proposed)."""
+
+
 class ForbiddenError(AccordError, PermissionError):
     """The caller's role does not allow this action (only for actions: a record the caller
     may not read is a NotFoundError, never this)."""

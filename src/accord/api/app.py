@@ -19,7 +19,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from accord import __version__
-from accord.api import catalogue, federation, screening, spacetrack, submissions
+from accord.api import catalogue, coordination, federation, screening, spacetrack, submissions
 from accord.api.alerts import lifespan as alerts_lifespan
 from accord.api.alerts import router as alerts_router
 from accord.api.deps import STATUS, ErrorResponse, error_response
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             400: {"model": ErrorResponse},
             401: {"model": ErrorResponse},
             404: {"model": ErrorResponse},
+            409: {"model": ErrorResponse},
             422: {"model": ErrorResponse},
             429: {"model": ErrorResponse},
             503: {"model": ErrorResponse},
@@ -134,4 +135,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(federation.router)
     app.include_router(submissions.router)
     app.include_router(alerts_router)
+    app.include_router(coordination.router)
     return app

@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 
 from accord.errors import (
     AccordError,
+    ConflictError,
     ForbiddenError,
+    FormatError,
     InvalidRequestError,
     NotFoundError,
 )
@@ -53,7 +55,9 @@ class UnauthorizedError(AccordError):
 STATUS = {
     NotFoundError: (404, "not_found"),
     InvalidRequestError: (400, "invalid_request"),
+    FormatError: (400, "invalid_format"),
     ForbiddenError: (403, "forbidden"),
+    ConflictError: (409, "conflict"),
     UnauthorizedError: (401, "unauthorized"),
 }
 

@@ -51,6 +51,7 @@ def _agreement(a: Agreement, now: datetime) -> dict[str, Any]:
         "revoked": a.revoked,
         "onward": a.onward,
         "mediator": a.mediator,
+        "mover_rule": a.mover_rule,
         "in_force": a.in_force(now),
     }
 

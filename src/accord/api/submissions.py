@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 from accord.api.deps import MAX_ID, MAX_PAGE, ErrorResponse, StoreDep, error_response
 from accord.api.screening import Member
 from accord.services import submissions as svc
+from accord.services.continuous import after_submission
 from accord.services.ingest import FORMATS, RELEASABILITY
 
 router = APIRouter(prefix="/api/v1")
@@ -98,7 +99,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _whole_body(request: Request, limit: int) -> bytes | None:
+async def whole_body(request: Request, limit: int) -> bytes | None:
     """The whole request body, or None when it is over ``limit`` bytes (declared or
     received); :class:`ClientDisconnect` when the client leaves before its end."""
     declared = request.headers.get("content-length", "")
@@ -123,6 +124,7 @@ async def _whole_body(request: Request, limit: int) -> bytes | None:
 async def submit(
     request: Request,
     response: Response,
+    background: BackgroundTasks,
     principal: Member,
     store: StoreDep,
     fmt: FormatName = "auto",
@@ -133,11 +135,12 @@ async def submit(
     """Submit a file for the caller's partner: its good records are stored, its bad ones
     kept with their line and reason; ``X-Accord-Signature``: the partner's Ed25519
     signature over the body (base64), checked against the partner's keys.  The answer
-    (201, ``Location``) is the submission as stored."""
+    (201, ``Location``) is the submission as stored; then the pairs its element sets touch
+    are re-screened (continuous screening) and the partners concerned alerted."""
     svc.check_may_submit(principal)  # before receiving what would be refused
     limit = store.settings.api_max_submission_bytes
     try:
-        data = await _whole_body(request, limit)
+        data = await whole_body(request, limit)
     except ClientDisconnect:  # nobody to answer; nothing was stored
         return error_response(400, "client_disconnected", "the body ended early")
     if data is None:
@@ -147,6 +150,8 @@ async def submit(
         releasability=releasability, signature=signature,
     )  # fmt: skip
     response.headers["Location"] = f"{router.prefix}/submissions/{stored.id}"
+    if stored.accepted:  # re-screen what it touched, once the answer has gone
+        background.add_task(after_submission, store, stored.id)
     return stored.to_dict()
 
 

@@ -164,11 +164,16 @@ def agreement() -> None:
 @click.option("--expires", type=click.DateTime(), help="In force until (UTC).")
 @click.option("--no-onward", is_flag=True, help="Recipients may not pass the data on.")
 @click.option("--mediator", help="Partner named to settle disputes.")
+@click.option(
+    "--mover-rule",
+    help="Who moves when both objects of a conjunction can: "
+    "newer-moves (the default), older-moves or partner:CODE.",
+)
 @click.pass_context
 def agreement_add(
     ctx: click.Context, provider: str, recipients: str, data_classes: str, grant: str,
     scope: str | None, starts: datetime | None, expires: datetime | None, no_onward: bool,
-    mediator: str | None,
+    mediator: str | None, mover_rule: str | None,
 ) -> None:  # fmt: skip
     """Record an agreement between a provider and recipients."""
     with opened_store(ctx) as store:
@@ -176,7 +181,7 @@ def agreement_add(
         number = svc.add_agreement(
             store, provider, recipients.split(","), data_classes.split(","), grant,
             scope=scope, starts=starts, expires=expires, onward=not no_onward,
-            mediator=mediator, actor=actor,
+            mediator=mediator, mover_rule=mover_rule, actor=actor,
         )  # fmt: skip
     console.print(f"Agreement {number} recorded.")
 
@@ -195,6 +200,7 @@ def _agreement_dict(a: svc.Agreement, now: datetime) -> dict[str, object]:
         "revoked": a.revoked,
         "onward": a.onward,
         "mediator": a.mediator,
+        "mover_rule": a.mover_rule,
         "in_force": a.in_force(now),
     }
 

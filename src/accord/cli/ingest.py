@@ -16,6 +16,7 @@ from accord.cli.common import (
     settings_from,
 )
 from accord.errors import ForbiddenError
+from accord.services.continuous import after_submission
 from accord.services.demo import demo_files
 from accord.services.ingest import FORMATS, RELEASABILITY, IngestSummary, ingest_file
 from accord.services.store import init_store
@@ -101,6 +102,9 @@ def ingest(
                                 releasability=releasability, actor=actor,
                                 sign_key=sign_key.read_bytes() if sign_key else None)
                 )  # fmt: skip
+        for s in summaries:  # continuous screening: the pairs the new element sets touch
+            if s.accepted:
+                after_submission(store, s.submission_id)
     if as_json:
         echo_json([s.to_dict() for s in summaries])
     else:

@@ -13,6 +13,7 @@ from accord.cli.catalogue import catalogue, export
 from accord.cli.cdm import cdm
 from accord.cli.common import AccordGroup
 from accord.cli.conjunctions import conjunctions
+from accord.cli.coordination import coordinate, ephemeris, events, operator
 from accord.cli.federation import agreement, key, partner, user
 from accord.cli.ingest import ingest, init
 from accord.cli.pc import pc
@@ -52,5 +53,9 @@ cli.add_command(user)
 cli.add_command(key)
 cli.add_command(agreement)
 cli.add_command(conjunctions)
+cli.add_command(operator)
+cli.add_command(ephemeris)
+cli.add_command(events)
+cli.add_command(coordinate)
 cli.add_command(alerts)
 cli.add_command(serve)

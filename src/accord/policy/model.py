@@ -229,6 +229,9 @@ class Agreement:
     revoked: datetime | None = None
     onward: bool = True
     mediator: str | None = None
+    # who moves when both objects of a conjunction can manoeuvre (see
+    # accord.services.coordination); None: the default rule
+    mover_rule: str | None = None
 
     def in_force(self, now: datetime) -> bool:
         """True while the agreement is valid: started, not expired, not revoked."""

@@ -85,6 +85,10 @@ def verify(store: Store) -> Break | None:
                 return raw if raw is not None else b""  # a deleted submission breaks
             if kind == "agreement":
                 return agreement_payload(conn, ident)
+            if kind == "event" and entry.action.startswith("coordination."):
+                from accord.services.coordination import step_payload
+
+                return step_payload(conn, entry.seq) or b""  # a deleted step breaks
             return None
 
         def derived(entry: Entry, data: bytes) -> str | None:

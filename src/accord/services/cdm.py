@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from accord.errors import InvalidRequestError
 from accord.formats.cdm import Cdm, CdmObject, dump_cdm_kvn, dump_cdm_xml, load_cdm
 from accord.formats.records import ElementSet, ParseResult
 from accord.services.collision import perigee_apogee_km
+from accord.services.ephemeris import Ephemeris
 from accord.services.ingest import decode_submission
 from accord.services.screening import ScreeningResult
 from accord.services.store import utcnow
@@ -109,31 +110,77 @@ def _cdm_object(
     )
 
 
-def conjunction_cdms(result: ScreeningResult, created: datetime | None = None) -> list[Cdm]:
+def _ephemeris_cdm_object(
+    e: Ephemeris,
+    tca: datetime,
+    teme: np.ndarray,
+    r_gcrf: np.ndarray,
+    v_gcrf: np.ndarray,
+    ephemeris_name: str,
+) -> CdmObject:
+    """One object's CDM part from an operator's ephemeris: GCRF state at TCA and the
+    ephemeris' covariance nearest TCA in RTN (CALCULATED), or zeros where it has none."""
+    from accord.services.ephemeris import covariance_rtn_km2
+
+    cov = covariance_rtn_km2(e, tca, teme[:3], teme[3:])
+    designator = e.segments[0].object_id.strip() if e.segments else ""
+    international = designator if designator and not designator.isdigit() else "UNKNOWN"
+    return CdmObject(
+        object_designator=str(e.norad_cat_id),
+        catalog_name="SATCAT",
+        object_name=e.name or (e.segments[0].object_name if e.segments else "UNKNOWN"),
+        international_designator=international,
+        ephemeris_name=ephemeris_name,
+        covariance_method="CALCULATED" if cov is not None else "DEFAULT",
+        maneuverable="YES" if len(e.segments) > 1 else "N/A",
+        ref_frame="GCRF",
+        r_km=(float(r_gcrf[0]), float(r_gcrf[1]), float(r_gcrf[2])),
+        v_km_s=(float(v_gcrf[0]), float(v_gcrf[1]), float(v_gcrf[2])),
+        cov_rtn_si=_lower_triangle((np.zeros((6, 6)) if cov is None else cov) * 1e6),
+    )
+
+
+def conjunction_cdms(
+    result: ScreeningResult,
+    created: datetime | None = None,
+    *,
+    ephemerides: Mapping[int, Ephemeris] | None = None,
+    ephemeris_names: Mapping[int, str] | None = None,
+) -> list[Cdm]:
     """Return one CCSDS CDM (508.0-B-1) per conjunction of a screening run.
 
-    States are rotated from TEME into the GCRF at TCA; the covariance is the default one
-    the Pc used (COVARIANCE_METHOD = DEFAULT); the screening volume is the sphere of the run
-    (an RTN ellipsoid with equal axes).
+    States are rotated from TEME into the GCRF at TCA; for an element set the covariance
+    is the default one the Pc used (COVARIANCE_METHOD = DEFAULT), for an object screened
+    from an operator's ephemeris (``ephemerides``, by catalogue number; EPHEMERIS_NAME from
+    ``ephemeris_names``) the ephemeris' own (CALCULATED); the screening volume is the sphere
+    of the run (an RTN ellipsoid with equal axes).
     """
     created = created or utcnow()
+    ephemerides = ephemerides or {}
+    names = ephemeris_names or {}
     out = []
     for k, c in enumerate(result.conjunctions):
-        es1, es2 = result.elements[c.object1], result.elements[c.object2]
         jd, fr = jd_from_datetime(c.tca)
         s1, s2 = np.array(c.state1_teme), np.array(c.state2_teme)
         r, v = teme_to_gcrf(np.stack([s1[:3], s2[:3]]), np.stack([s1[3:], s2[3:]]), jd, fr)
-        cov = default_covariance_rtn_km2(
-            [_regime(es1), _regime(es2)],
-            [(c.tca - es.epoch).total_seconds() / 86_400.0 for es in (es1, es2)],
-        )
+        objects = []
+        for side, (norad, teme) in enumerate(((c.object1, s1), (c.object2, s2))):
+            if norad in ephemerides:
+                objects.append(_ephemeris_cdm_object(
+                    ephemerides[norad], c.tca, teme, r[side], v[side],
+                    names.get(norad, "OPERATOR"),
+                ))  # fmt: skip
+                continue
+            es = result.elements[norad]
+            age = (c.tca - es.epoch).total_seconds() / 86_400.0
+            cov = default_covariance_rtn_km2([_regime(es)], [age])[0]
+            objects.append(_cdm_object(es, r[side], v[side], cov))
         threshold_m = result.threshold_km * 1000.0
         out.append(
             Cdm(
                 creation_date=created,
                 originator=ORIGINATOR,
-                message_id=f"ACCORD-{result.run_id or 0}-{k + 1}-{es1.norad_cat_id}-"
-                f"{es2.norad_cat_id}",
+                message_id=f"ACCORD-{result.run_id or 0}-{k + 1}-{c.object1}-{c.object2}",
                 tca=c.tca,
                 miss_distance_m=c.miss_distance_km * 1000.0,
                 relative_speed_m_s=c.relative_speed_km_s * 1000.0,
@@ -148,8 +195,8 @@ def conjunction_cdms(result: ScreeningResult, created: datetime | None = None) -
                 screen_volume_z_m=threshold_m,
                 collision_probability=c.pc,
                 collision_probability_method=c.pc_method if c.pc is not None else None,
-                object1=_cdm_object(es1, r[0], v[0], cov[0]),
-                object2=_cdm_object(es2, r[1], v[1], cov[1]),
+                object1=objects[0],
+                object2=objects[1],
             )
         )
     return out

@@ -5,8 +5,9 @@ A conjunction's index is its 1-based position in its run by TCA, the number in t
 ``MESSAGE_ID`` (``ACCORD-run-index-norad1-norad2``) that ``accord screen --cdm-dir`` writes.
 The CDM is the one :func:`accord.services.cdm.conjunction_cdms` issues for the run, built
 from the run's stored parameters, the conjunction's stored states and the two element sets
-it was computed from; its creation date is the run's.  A conjunction the caller may not
-receive is missing (:class:`NotFoundError`), as a conjunction that does not exist is.
+(or operators' ephemerides) it was computed from; its creation date is the run's.  A
+conjunction the caller may not receive is missing (:class:`NotFoundError`), as a
+conjunction that does not exist is.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from accord.policy.model import Principal
 from accord.services.catalogue import entry_of_row
 from accord.services.cdm import conjunction_cdms
 from accord.services.conjunctions import Released, conjunctions_for
+from accord.services.ephemerides import stored_ephemeris
+from accord.services.ephemeris import Ephemeris
 from accord.services.screening import Conjunction, ScreeningResult
 from accord.services.store import Store
+from accord.storage import coordination as crepo
 from accord.storage import repositories as repo
 
 
@@ -73,18 +77,34 @@ def released_cdm(
     with store.engine.connect() as conn:
         run = repo.screening_run(conn, run_id)
         row = repo.conjunction_in_run(conn, run_id, values["id"])
-        pair = [] if row is None else [row.element_set_id_1, row.element_set_id_2]
-        rows = repo.element_sets_by_id(conn, [k for k in pair if k is not None])
-    if run is None or row is None or not all(k in rows for k in pair):
-        raise missing  # the element sets it was computed from are gone
-    first = entry_of_row(rows[row.element_set_id_1]).elements
-    second = entry_of_row(rows[row.element_set_id_2]).elements
-    result = stored_result(
-        run, [stored_conjunction(values, first.object_name, second.object_name)], [first, second]
-    )
-    (cdm,) = conjunction_cdms(result, created=run.created_at)
+        if run is None or row is None:
+            raise missing
+        sides = ((row.element_set_id_1, row.ephemeris_id_1),
+                 (row.element_set_id_2, row.ephemeris_id_2))  # fmt: skip
+        rows = repo.element_sets_by_id(conn, [k for k, e in sides if k is not None and e is None])
+        stored = crepo.ephemerides_by_id(conn, [e for _, e in sides if e is not None])
+    elements: list[ElementSet] = []
+    ephemerides: dict[int, Ephemeris] = {}
+    names: dict[int, str] = {}
+    objects: list[str | None] = []
+    for element_set_id, ephemeris_id in sides:
+        if ephemeris_id is not None:
+            if ephemeris_id not in stored:
+                raise missing
+            e = stored_ephemeris(stored[ephemeris_id])
+            ephemerides[e.norad_cat_id], names[e.norad_cat_id] = e, f"ACCORD-EPH-{ephemeris_id}"
+            objects.append(e.name)
+        elif element_set_id in rows:
+            es = entry_of_row(rows[element_set_id]).elements
+            elements.append(es)
+            objects.append(es.object_name)
+        else:
+            raise missing  # the element set it was computed from is gone
+    result = stored_result(run, [stored_conjunction(values, objects[0], objects[1])], elements)
+    (cdm,) = conjunction_cdms(result, created=run.created_at, ephemerides=ephemerides,
+                              ephemeris_names=names)  # fmt: skip
     # conjunction_cdms numbers the messages of the result it is given: this one alone.
-    message_id = f"ACCORD-{run_id}-{found.index}-{first.norad_cat_id}-{second.norad_cat_id}"
+    message_id = f"ACCORD-{run_id}-{found.index}-{row.norad_cat_id_1}-{row.norad_cat_id_2}"
     return dataclasses.replace(cdm, message_id=message_id)
 
 

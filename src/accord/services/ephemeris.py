@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from accord.core.encounter import cov_rtn_to_inertial
+from accord.core.encounter import cov_rtn_to_inertial, rtn_to_inertial
 from accord.core.ephemeris import (
     DEFAULT_DEGREE,
     DEFAULT_METHOD,
@@ -82,7 +82,7 @@ def _seconds(
     return ((w - jd0) + (f - fr0)) * 86_400.0, w, f
 
 
-def _utc(segment: OemSegment, epoch: datetime) -> datetime:
+def utc_of(segment: OemSegment, epoch: datetime) -> datetime:
     """An epoch read in the segment's time system, as UTC."""
     w, f = utc_from_time_system(segment.time_system, *jd_from_datetime(epoch))
     return datetime_from_jd(float(w), float(f))
@@ -143,22 +143,24 @@ def screen_ephemerides(
     ephemerides: Sequence[Ephemeris],
     records: Sequence[ElementSet],
     *,
+    others: Sequence[Ephemeris] = (),
     start: datetime | None = None,
     window: timedelta | None = None,
     threshold_km: float = 5.0,
     step_s: float = DEFAULT_STEP_S,
     workers: int = 1,
 ) -> ScreeningResult:
-    """Screen ephemerides against element sets (the catalogue) and against each other.
+    """Screen ephemerides against element sets (the catalogue), against each other and
+    against ``others`` (other objects' ephemerides, screened only against these).
 
-    The window defaults to the ephemerides' span; element sets of the ephemerides' own
-    objects are left out (the ephemeris stands for the object).
+    The window defaults to the ephemerides' span; element sets of the ephemerides' objects
+    (and of the others') are left out: the ephemeris stands for the object.
     """
     if not ephemerides:
         raise InvalidRequestError("no ephemeris to screen")
     segments = [s for e in ephemerides for s in e.segments]
-    first = min(_utc(s, s.useable_start_time or s.start_time) for s in segments)
-    last = max(_utc(s, s.useable_stop_time or s.stop_time) for s in segments)
+    first = min(utc_of(s, s.useable_start_time or s.start_time) for s in segments)
+    last = max(utc_of(s, s.useable_stop_time or s.stop_time) for s in segments)
     start = start or first
     window = window or (last - start)
     if threshold_km <= 0 or window.total_seconds() <= 0:
@@ -167,14 +169,14 @@ def screen_ephemerides(
     t0 = time.perf_counter()
     jd0, fr0 = jd_from_datetime(start)
     arcs = []
-    for e in ephemerides:
+    for e in [*ephemerides, *others]:
         try:
             arcs.append([segment_arc(s, jd0, fr0) for s in e.segments])
         except ValueError as error:
             raise InvalidRequestError(f"ephemeris of {e.norad_cat_id}: {error}") from error
-    own = {e.norad_cat_id for e in ephemerides}
+    own = {e.norad_cat_id for e in [*ephemerides, *others]}
     usable, skipped = screenable([es for es in records if es.norad_cat_id not in own])
-    ranges = [radius_range_km(a) for a in arcs]
+    ranges = [radius_range_km(a) for a in arcs[: len(ephemerides)]]
     lo = min(r[0] for r in ranges) - threshold_km
     hi = max(r[1] for r in ranges) + threshold_km
     days = window.total_seconds() / 86_400.0
@@ -189,7 +191,7 @@ def screen_ephemerides(
         [EphemerisEnsemble(arcs), Sgp4Ensemble([satrec_of(es) for es in near], jd0, fr0)]
     )
     found = screen(ensemble, window.total_seconds(), threshold_km=threshold_km, step_s=step_s,
-                   node_step_s=node_step_for(lo), primaries=np.arange(len(arcs)),
+                   node_step_s=node_step_for(lo), primaries=np.arange(len(ephemerides)),
                    workers=workers)  # fmt: skip
     timings["screen"] = time.perf_counter() - t0
     return ScreeningResult(
@@ -199,7 +201,7 @@ def screen_ephemerides(
         step_s=step_s,
         n_objects=len(arcs) + len(near),
         primaries=[e.norad_cat_id for e in ephemerides],
-        conjunctions=_conjunctions(found, ephemerides, near, start),
+        conjunctions=_conjunctions(found, [*ephemerides, *others], near, start),
         timings=timings,
         skipped=skipped,
         elements={es.norad_cat_id: es for es in near},
@@ -210,6 +212,17 @@ def _covariance_km2(
     ephemeris: Ephemeris, tca: datetime, r_km: np.ndarray, v_km_s: np.ndarray
 ) -> np.ndarray | None:
     """The ephemeris' position covariance nearest ``tca``, in TEME (km**2), or None."""
+    cov = covariance_rtn_km2(ephemeris, tca, r_km, v_km_s)
+    return None if cov is None else cov_rtn_to_inertial(cov[:3, :3], r_km, v_km_s)
+
+
+def covariance_rtn_km2(
+    ephemeris: Ephemeris, tca: datetime, r_km: np.ndarray, v_km_s: np.ndarray
+) -> np.ndarray | None:
+    """The ephemeris' 6x6 covariance nearest ``tca`` in the object's RTN frame at TCA
+    (km**2, km**2/s, km**2/s**2), or None where it has none; ``r_km``, ``v_km_s``: the
+    object's TEME state at TCA.  An inertial COV_REF_FRAME's position and velocity blocks
+    are rotated alike (the frame's own rotation rate, zero for inertial frames, ignored)."""
     nearest: tuple[float, OemSegment, OemCovariance] | None = None
     for segment in ephemeris.segments:
         for cov in segment.covariances:
@@ -220,14 +233,17 @@ def _covariance_km2(
         return None
     _, segment, cov = nearest
     frame = (cov.ref_frame or segment.ref_frame).strip().upper()
-    matrix = cov.matrix()[:3, :3]
+    matrix = cov.matrix()
     if frame in RTN_FRAMES:
-        return cov_rtn_to_inertial(matrix, r_km, v_km_s)
+        return matrix
     jd = np.array(jd_from_datetime(tca))
     w, f = jd[:1], jd[1:]
     axes = frame_to_teme(frame, np.eye(3), np.zeros((3, 3)), np.repeat(w, 3), np.repeat(f, 3))[0]
-    rotation = axes.T  # column k: the frame's axis k in TEME
-    return rotation @ matrix @ rotation.T
+    # frame -> TEME is axes.T; TEME -> RTN is the transpose of rtn_to_inertial
+    rotation = rtn_to_inertial(r_km, v_km_s).T @ axes.T
+    block = np.zeros((6, 6))
+    block[:3, :3] = block[3:, 3:] = rotation
+    return block @ matrix @ block.T
 
 
 def _conjunctions(
@@ -236,7 +252,8 @@ def _conjunctions(
     near: Sequence[ElementSet],
     start: datetime,
 ) -> list[Conjunction]:
-    """Rows for the result; ``i`` is always an ephemeris (primaries come first)."""
+    """Rows for the result; ``i`` is always an ephemeris (primaries come first, then the
+    other ephemerides, then the element sets)."""
     count = len(ephemerides)
     rel_r, rel_v = found.relative_rtn()
     out = []

@@ -186,11 +186,15 @@ def add_agreement(
     expires: datetime | None = None,
     onward: bool = True,
     mediator: str | None = None,
+    mover_rule: str | None = None,
     actor: str = "admin",
 ) -> int:
     """Record an agreement; ``grant`` is full, derived-only, none or delayed:DURATION
-    (``6h``, ``3d``, ``90m``).  Return its id."""
+    (``6h``, ``3d``, ``90m``); ``mover_rule`` who moves when both parties' objects can
+    (:data:`MOVER_RULES`, or ``partner:CODE``; None: the default).  Return its id."""
     kind, delay = parse_grant(grant)
+    if mover_rule is not None:
+        mover_rule = _mover_rule(mover_rule)
     classes = sorted({_choice("data class", d, DataClass) for d in data})
     object_scope = ObjectScope.parse(scope)
     now = utcnow()
@@ -199,7 +203,8 @@ def add_agreement(
         if row is None:
             raise NotFoundError(f"no partner with code {provider!r}")
         codes = sorted({r.upper() for r in recipients})
-        for code in [*codes, *([mediator.upper()] if mediator else [])]:
+        named = [mover_rule.partition(":")[2]] if mover_rule and ":" in mover_rule else []
+        for code in [*codes, *([mediator.upper()] if mediator else []), *named]:
             if repo.partner_by_code(conn, code) is None:
                 raise NotFoundError(f"no partner with code {code!r}")
         values = {
@@ -211,6 +216,7 @@ def add_agreement(
             "object_scope": str(object_scope),
             "onward": int(onward),
             "mediator": mediator.upper() if mediator else None,
+            "mover_rule": mover_rule,
             "starts_at": starts or now,
             "expires_at": expires,
             "created_at": now,
@@ -253,9 +259,12 @@ def agreements_of(conn: Connection) -> list[Agreement]:
 
 
 def agreement_document(row: Row[Any]) -> bytes:
-    """The canonical terms of an agreement row (everything but its revocation)."""
+    """The canonical terms of an agreement row (everything but its revocation); the mover
+    rule only where one is set, so that earlier agreements keep their digests."""
+    rule = {"mover_rule": row.mover_rule} if row.mover_rule is not None else {}
     return _canonical(
-        {
+        rule
+        | {
             "id": row.id,
             "provider": row.provider,
             "recipients": sorted(row.recipients),
@@ -282,6 +291,24 @@ def agreement_payload(conn: Connection, ident: str) -> bytes:
         revoked = row.revoked_at.isoformat() if row.revoked_at else None
         return _canonical({"id": row.id, "revoked_at": revoked})
     return agreement_document(row)
+
+
+# When both objects of a conjunction can manoeuvre: the object launched later moves (the
+# newcomer adapts to what was there; the default), or the one launched earlier, or always
+# the named partner's.
+MOVER_RULES = ("newer-moves", "older-moves")
+
+
+def _mover_rule(text: str) -> str:
+    rule = text.strip().lower()
+    kind, _, code = rule.partition(":")
+    if rule in MOVER_RULES:
+        return rule
+    if kind == "partner" and code:
+        return "partner:" + code.upper()
+    raise InvalidRequestError(
+        f"unknown mover rule {text!r}: expected {', '.join(MOVER_RULES)} or partner:CODE"
+    )
 
 
 def parse_grant(text: str) -> tuple[Grant, timedelta]:
@@ -336,6 +363,7 @@ def _policy_agreement(row: Row[Any]) -> Agreement:
         revoked=row.revoked_at,
         onward=bool(row.onward),
         mediator=row.mediator,
+        mover_rule=row.mover_rule,
     )
 
 

@@ -247,17 +247,30 @@ def screen_files(paths: Sequence[Path], **options: Any) -> ScreeningResult:
 
 
 def screen_catalogue(store: Store, **options: Any) -> ScreeningResult:
-    """Screen the stored catalogue (current element sets) and store the run."""
+    """Screen the stored catalogue (current element sets), store the run and fold its
+    conjunctions into events (:mod:`accord.services.events`)."""
     entries = current_catalogue(store)
     options.setdefault("workers", store.settings.screening_workers)
     result = screen_element_sets([e.elements for e in entries], **options)
     ids = {e.elements.norad_cat_id: e.element_set_id for e in entries}
-    result.run_id = _store_run(store, result, ids)
+    result.run_id = store_run(store, result, ids)
+    from accord.services.events import events_from_run
+
+    events_from_run(store, result.run_id)
     return result
 
 
-def _store_run(store: Store, result: ScreeningResult, ids: dict[int, int]) -> int:
-    """Store a run, its input snapshot and its conjunctions in one transaction."""
+def store_run(
+    store: Store,
+    result: ScreeningResult,
+    ids: dict[int, int],
+    ephemeris_ids: dict[int, int] | None = None,
+) -> int:
+    """Store a run, its input snapshot and its conjunctions in one transaction; ``ids``
+    gives each object's element set id, ``ephemeris_ids`` the ephemeris an object was
+    screened from instead."""
+    ephemeris_ids = ephemeris_ids or {}
+    ids = {k: v for k, v in ids.items() if k not in ephemeris_ids}
     with store.engine.begin() as conn:
         run_id = repo.add_screening_run(
             conn,
@@ -283,6 +296,8 @@ def _store_run(store: Store, result: ScreeningResult, ids: dict[int, int]) -> in
                     "norad_cat_id_2": c.object2,
                     "element_set_id_1": ids.get(c.object1),
                     "element_set_id_2": ids.get(c.object2),
+                    "ephemeris_id_1": ephemeris_ids.get(c.object1),
+                    "ephemeris_id_2": ephemeris_ids.get(c.object2),
                     "tca": c.tca,
                     "miss_distance_km": c.miss_distance_km,
                     "relative_speed_km_s": c.relative_speed_km_s,

@@ -93,8 +93,11 @@ def submit(
     return submission_for(store, principal, summary.submission_id)
 
 
-def _readable(principal: Principal, partner: str) -> bool:
-    return principal.admin or (not principal.anonymous and partner == principal.partner)
+def _readable(principal: Principal, partner: str, fmt: str = "") -> bool:
+    """Own submissions, and every one for an administrator but a hypothetical ephemeris
+    (``oem:hypothetical``, ``ocm:hypothetical``): that is its owner's alone."""
+    own = not principal.anonymous and partner == principal.partner
+    return own or (principal.admin and not fmt.endswith(":hypothetical"))
 
 
 def submissions_for(
@@ -114,14 +117,14 @@ def submissions_for(
         partner = principal.partner
     with store.engine.connect() as conn:
         rows = repo.submissions_before(conn, before, limit, partner)
-    return [_submission(row) for row in rows]
+    return [_submission(r) for r in rows if _readable(principal, r.partner_code, r.format)]
 
 
 def submission_for(store: Store, principal: Principal, submission_id: int) -> Submission:
     """One submission ``principal`` may read, with its rejected records in input order."""
     with store.engine.connect() as conn:
         row = repo.submission_record(conn, submission_id)
-        if row is None or not _readable(principal, row.partner_code):
+        if row is None or not _readable(principal, row.partner_code, row.format):
             raise NotFoundError(f"no submission {submission_id}")
         rejected = repo.rejections_of(conn, submission_id)
     return _submission(row, [RejectionInfo(r.line, r.field, r.reason) for r in rejected])

@@ -261,6 +261,8 @@ agreements = Table(
     Column("object_scope", String(2000), nullable=False, default="all"),
     Column("onward", Integer, nullable=False, default=1),
     Column("mediator", String(32)),
+    # who moves when both objects of a conjunction can (migration 0006; None: the default)
+    Column("mover_rule", String(32)),
     Column("starts_at", DateTime, nullable=False),
     Column("expires_at", DateTime),
     Column("revoked_at", DateTime),

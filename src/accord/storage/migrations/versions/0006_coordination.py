@@ -188,11 +188,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("event_id", "conjunction_id", name=op.f("pk_event_conjunctions")),
     )
+    op.add_column("agreements", sa.Column("mover_rule", sa.String(length=32), nullable=True))
     op.add_column("conjunctions", sa.Column("ephemeris_id_1", sa.Integer(), nullable=True))
     op.add_column("conjunctions", sa.Column("ephemeris_id_2", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("agreements", "mover_rule")
     op.drop_column("conjunctions", "ephemeris_id_2")
     op.drop_column("conjunctions", "ephemeris_id_1")
     op.drop_table("event_conjunctions")
