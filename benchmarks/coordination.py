@@ -42,7 +42,7 @@ from accord.formats.oem import Oem, OemSegment, OemState, dump_oem_kvn
 from accord.formats.records import ElementSet
 from accord.formats.tle import load_tle
 from accord.services import alerts, federation
-from accord.services.cdm_release import released_cdm
+from accord.services.cdm_release import released_cdms
 from accord.services.ephemerides import set_operator, submit_ephemeris
 from accord.services.ingest import ingest_bytes
 from accord.services.propagation import satrec_of
@@ -152,10 +152,7 @@ def main() -> None:
                     summary = submit_ephemeris(store, data, partner="OPS")
                     result = summary.screening
                     assert result is not None and result.run_id is not None
-                    cdms = [
-                        dump_cdm_kvn([released_cdm(store, result.run_id, None, index=k + 1)])
-                        for k in range(len(result.conjunctions))
-                    ]
+                    cdms = [dump_cdm_kvn([c]) for c in released_cdms(store, result.run_id, None)]
                     wall = time.perf_counter() - t0
                     submissions.append(wall)
                     timings = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())

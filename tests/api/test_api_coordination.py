@@ -25,6 +25,7 @@ import pytest
 import uvicorn
 
 from accord.api.app import create_app
+from accord.formats.cdm import load_cdm
 from accord.services import alerts, audit, federation
 from accord.services.ingest import ingest_bytes
 from accord.services.screening import screen_catalogue, screen_element_sets
@@ -120,10 +121,10 @@ def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:
             block[field] = value.removeprefix(" ")
 
 
-def _candidate() -> bytes:
+def _candidate(drift: float = 1e-4) -> bytes:
     (es,) = [e for e in demo_elements() if e.norad_cat_id == CNES_SAT]
     return oem_bytes(es, TCA - timedelta(hours=12), TCA + timedelta(hours=12),
-                     manoeuvre_at=TCA - timedelta(hours=6), drift=1e-4)  # fmt: skip
+                     manoeuvre_at=TCA - timedelta(hours=6), drift=drift)  # fmt: skip
 
 
 def test_two_operators_coordinate_a_conjunction_end_to_end(fed: Federation) -> None:
@@ -179,6 +180,21 @@ def test_two_operators_coordinate_a_conjunction_end_to_end(fed: Federation) -> N
             assert claim.status_code == 200 and claim.json()["event"]["state"] == "claimed"
             early = fed.call("POST", f"/api/v1/events/{event_id}/accept", "jaxa")
             assert early.status_code == 409 and early.json()["error"]["code"] == "conflict"
+            # a first plan that does not move it enough is screened and found not clear;
+            # its conjunctions come back as CDMs, in each format
+            first = fed.call("POST", f"/api/v1/events/{event_id}/propose", "cnes",
+                             content=_candidate(drift=0.0)).json()  # fmt: skip
+            assert first["clear"] is False and first["event"]["state"] == "claimed"
+            path = f"/api/v1/ephemerides/{first['ephemeris_id']}/cdms"
+            listed = fed.call("GET", path, "cnes", params={"format": "json"}).json()
+            assert len(listed) == len(first["conjunctions"]) > 0
+            xml = load_cdm(fed.call("GET", path, "cnes", params={"format": "xml"}).text)
+            kvn = load_cdm(fed.call("GET", path, "cnes").text)
+            assert xml.records == kvn.records and len(kvn.records) == len(listed)
+            assert not xml.rejected and not kvn.rejected
+            names = {c.object1.ephemeris_name for c in kvn.records}
+            assert names == {f"ACCORD-EPH-{first['ephemeris_id']}"}
+            assert min(c.miss_distance_m for c in kvn.records) < 1000.0
             proposal = fed.call("POST", f"/api/v1/events/{event_id}/propose", "cnes",
                                 content=_candidate(),
                                 headers={"Content-Type": "text/plain"})  # fmt: skip
@@ -191,6 +207,8 @@ def test_two_operators_coordinate_a_conjunction_end_to_end(fed: Federation) -> N
             assert candidate.status_code == 200 and candidate.json()["status"] == "candidate"
             oem = fed.call("GET", f"/api/v1/ephemerides/{proposed['ephemeris_id']}/oem", "jaxa")
             assert oem.text.startswith("CCSDS_OEM_VERS")
+            path = f"/api/v1/ephemerides/{proposed['ephemeris_id']}/cdms"
+            assert fed.call("GET", path, "cnes", params={"format": "json"}).json() == []
 
             # JAXA accepts; CNES closes
             accepted = fed.call("POST", f"/api/v1/events/{event_id}/accept", "jaxa",
@@ -200,10 +218,11 @@ def test_two_operators_coordinate_a_conjunction_end_to_end(fed: Federation) -> N
                               json={"note": "manoeuvre executed"})  # fmt: skip
             assert closed.status_code == 200 and closed.json()["event"]["state"] == "closed"
             # each step reached the other party by SSE and webhook
-            assert [next(jaxa_events)["event"] for _ in range(3)] == [
-                "coordination.claim", "coordination.propose", "coordination.close"]  # fmt: skip
+            assert [next(jaxa_events)["event"] for _ in range(4)] == [
+                "coordination.claim", "coordination.propose", "coordination.propose",
+                "coordination.close"]  # fmt: skip
             assert next(cnes_events)["event"] == "coordination.accept"
-            assert receivers["jaxa"].wait_for(4) and receivers["cnes"].wait_for(2)
+            assert receivers["jaxa"].wait_for(5) and receivers["cnes"].wait_for(2)
     finally:
         dispatcher.stop()
         for receiver in receivers.values():
@@ -211,7 +230,8 @@ def test_two_operators_coordinate_a_conjunction_end_to_end(fed: Federation) -> N
     assert all(r.bad_signatures == 0 for r in receivers.values())
     steps = fed.call("GET", f"/api/v1/events/{event_id}", "cnes").json()["steps"]
     assert [(s["partner"], s["action"]) for s in steps] == [
-        ("CNES", "claim"), ("CNES", "propose"), ("JAXA", "accept"), ("CNES", "close")]  # fmt: skip
+        ("CNES", "claim"), ("CNES", "propose"), ("CNES", "propose"), ("JAXA", "accept"),
+        ("CNES", "close")]  # fmt: skip
     entries = [e for e in audit.log(fed.store) if e.subject == f"event:{event_id}"]
     assert [e.action for e in entries] == [f"coordination.{s['action']}" for s in steps]
     assert [e.seq for e in entries] == [s["ledger_seq"] for s in steps]

@@ -13,18 +13,23 @@ events and the steps of their coordination.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from accord.api.deps import MAX_ID, MAX_PAGE, ErrorResponse, Page, StoreDep, error_response
-from accord.api.screening import Member
+from accord.api.screening import CDM_RESPONSES, MEDIA_TYPES, Member
 from accord.api.submissions import FileName, Signature, whole_body
 from accord.errors import ForbiddenError
+from accord.formats.cdm import dump_cdm_kvn, dump_cdm_xml
 from accord.services import coordination as coord
+from accord.services.cdm_release import released_cdms
 from accord.services.ephemerides import (
     ephemerides_for,
     ephemeris_for,
@@ -201,6 +206,31 @@ def get_ephemeris(ephemeris_id: Id, principal: Member, store: StoreDep) -> dict[
 def get_ephemeris_oem(ephemeris_id: Id, principal: Member, store: StoreDep) -> Response:
     """One ephemeris as CCSDS OEM KVN."""
     return Response(ephemeris_for(store, principal, ephemeris_id)["oem"], media_type="text/plain")
+
+
+@router.get(
+    "/ephemerides/{ephemeris_id}/cdms",
+    response_class=Response,
+    responses=CDM_RESPONSES,
+    tags=["coordination"],
+)
+def get_ephemeris_cdms(
+    ephemeris_id: Id,
+    principal: Member,
+    store: StoreDep,
+    fmt: Annotated[Literal["kvn", "xml", "json"], Query(alias="format")] = "kvn",
+) -> Response:
+    """The CCSDS CDMs of the conjunctions found when the ephemeris was screened, those the
+    caller may receive: KVN (one message after another), XML (one ``ndm``) or JSON (a
+    list)."""
+    run_id = ephemeris_for(store, principal, ephemeris_id)["screening_run_id"]
+    cdms = [] if run_id is None else released_cdms(store, run_id, principal)
+    if fmt == "json":
+        return JSONResponse(jsonable_encoder([dataclasses.asdict(c) for c in cdms]))
+    if not cdms:
+        return Response("" if fmt == "kvn" else dump_cdm_xml([]), media_type=MEDIA_TYPES[fmt])
+    text = dump_cdm_kvn(cdms) if fmt == "kvn" else dump_cdm_xml(cdms)
+    return Response(text, media_type=MEDIA_TYPES[fmt])
 
 
 @router.get("/events", response_model=Page, tags=["coordination"])

@@ -29,7 +29,7 @@ from accord.services.cdm_release import (
 router = APIRouter(prefix="/api/v1")
 
 MEDIA_TYPES = {"kvn": "text/plain", "xml": "application/xml", "json": "application/json"}
-_CDM_RESPONSES: dict[int | str, dict[str, Any]] = {
+CDM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The CDM (CCSDS 508.0-B-1) in the format asked for.",
         "content": {
@@ -132,7 +132,7 @@ def _matches(
 @router.get(
     "/screening-runs/{run_id}/conjunctions/{conjunction}/cdm",
     response_class=Response,
-    responses=_CDM_RESPONSES,
+    responses=CDM_RESPONSES,
     tags=["screening"],
 )
 def get_cdm(

@@ -14,6 +14,8 @@ from accord.errors import ForbiddenError, InvalidRequestError
 from accord.policy.model import Principal
 from accord.policy.trust import sign
 from accord.services import coordination as coord
+from accord.services.cdm import write_cdms
+from accord.services.cdm_release import released_cdms
 from accord.services.ephemerides import (
     STATUSES,
     EphemerisSubmission,
@@ -97,6 +99,8 @@ def _acting(ctx: click.Context, store: Store, partner: str | None) -> tuple[str,
 @click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Sign the file with this partner private key (PEM).")  # fmt: skip
 @click.option("--no-screen", is_flag=True, help="Store it without screening it now.")
+@click.option("--cdm-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one CCSDS CDM (KVN) per conjunction found here.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 def ephemeris_submit(
@@ -109,6 +113,7 @@ def ephemeris_submit(
     threshold_km: float,
     sign_key: Path | None,
     no_screen: bool,
+    cdm_dir: Path | None,
     as_json: bool,
 ) -> None:
     """Submit an OEM or OCM (KVN or XML, .gz too) and screen it against the catalogue and
@@ -121,10 +126,30 @@ def ephemeris_submit(
             event_id=event_id, actor=actor, screen=not no_screen, threshold_km=threshold_km,
             signature=sign(sign_key.read_bytes(), data) if sign_key else None,
         )  # fmt: skip
+        caller = principal_from(ctx, store)
+        written = _write_cdms(store, summary, caller, cdm_dir) if cdm_dir is not None else []
     if as_json:
-        echo_json(summary.to_dict())
+        echo_json(summary.to_dict() | {"cdm_files": [str(p) for p in written]})
         return
     _render_submission(summary)
+    if cdm_dir is not None:
+        console.print(f"{len(written)} CDMs written to {cdm_dir}")
+
+
+def _write_cdms(
+    store: Store, summary: EphemerisSubmission, caller: Principal | None, directory: Path
+) -> list[Path]:
+    """The submission's conjunctions the caller may receive, as CDM files written from the
+    stored run."""
+    result = summary.screening
+    if result is None:
+        return []
+    if result.run_id is None:
+        raise InvalidRequestError(
+            "CDMs are written from a stored run: a hypothetical ephemeris' conjunctions are "
+            "in its summary (--json)"
+        )
+    return write_cdms(released_cdms(store, result.run_id, caller), directory)
 
 
 def _render_submission(summary: EphemerisSubmission) -> None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from accord.core.screening import Ensemble
@@ -105,49 +106,91 @@ def _window(times: FloatArray, t: FloatArray, k: int) -> IntArray:
     return np.clip(interval - (k - 1) // 2, 0, len(times) - k).astype(np.int64)
 
 
-def _basis(nodes: FloatArray, t: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Lagrange basis ``L_j(t)`` and its derivative ``L'_j(t)`` ``(n, k)`` for per-time
-    nodes ``(n, k)``, by products (no division by ``t - t_j``: exact at the nodes)."""
-    n, k = nodes.shape
-    eye = np.eye(k, dtype=bool)
-    offset = t[:, None] - nodes  # [., m] = t - t_m
-    diff = np.broadcast_to(offset[:, None, :], (n, k, k))
-    gap = nodes[:, :, None] - nodes[:, None, :]  # [., j, m] = t_j - t_m
-    denominator = np.prod(np.where(eye, 1.0, gap), axis=2)
-    basis = np.prod(np.where(eye, 1.0, diff), axis=2) / denominator
-    # L'_j = sum over m != j of the product over l != j, m of (t - t_l), over the same.
-    skip = eye[:, None, :] | eye[None, :, :]  # [j, m, l]: l == j or l == m
-    terms = np.prod(np.where(skip, 1.0, offset[:, None, None, :]), axis=3)  # [., j, m]
-    slope = np.sum(np.where(eye, 0.0, terms), axis=2) / denominator
-    return basis, slope
+@njit(cache=True, nogil=True)
+def _interpolate_kernel(
+    times: FloatArray,
+    r_km: FloatArray,
+    v_km_s: FloatArray,
+    first: IntArray,
+    t: FloatArray,
+    k: int,
+    hermite: bool,
+) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Interpolated states at ``t`` (see :func:`interpolate`) from the windows of ``k``
+    states starting at ``first``; the basis is formed by products (no division by
+    ``t - t_j``: exact at the nodes), in time scaled to the window's span."""
+    n = len(t)
+    r_out = np.empty((n, 3))
+    v_out = np.empty((n, 3))
+    x = np.empty(k)
+    basis = np.empty(k)
+    slope = np.empty(k)
+    for i in range(n):
+        f = first[i]
+        origin = times[f]
+        scale = times[f + k - 1] - origin
+        for j in range(k):
+            x[j] = (times[f + j] - origin) / scale
+        u = (t[i] - origin) / scale
+        for j in range(k):
+            denominator = 1.0
+            product = 1.0
+            for m in range(k):
+                if m != j:
+                    denominator *= x[j] - x[m]
+                    product *= u - x[m]
+            derivative = 0.0  # sum over m != j of the product over l != j, m of (u - x_l)
+            for m in range(k):
+                if m == j:
+                    continue
+                term = 1.0
+                for q in range(k):
+                    if q != j and q != m:
+                        term *= u - x[q]
+                derivative += term
+            basis[j] = product / denominator
+            slope[j] = derivative / denominator
+        for c in range(3):
+            rr = 0.0
+            vv = 0.0
+            if hermite:
+                # H(u) = sum_j [f_j + (u - x_j)(f'_j - 2 c_j f_j)] L_j(u)^2, c_j = L'_j(x_j)
+                for j in range(k):
+                    cj = 0.0
+                    for m in range(k):
+                        if m != j:
+                            cj += 1.0 / (x[j] - x[m])
+                    fj = r_km[f + j, c]
+                    lead = v_km_s[f + j, c] * scale - 2.0 * cj * fj
+                    value = fj + (u - x[j]) * lead
+                    sq = basis[j] * basis[j]
+                    rr += value * sq
+                    vv += lead * sq + value * 2.0 * basis[j] * slope[j]
+                r_out[i, c] = rr
+                v_out[i, c] = vv / scale
+            else:
+                for j in range(k):
+                    rr += basis[j] * r_km[f + j, c]
+                    vv += basis[j] * v_km_s[f + j, c]
+                r_out[i, c] = rr
+                v_out[i, c] = vv
+    return r_out, v_out
 
 
 def interpolate(arc: Arc, t: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Given an arc and times ``(n,)`` within it, return ``r_km``, ``v_km_s`` ``(n, 3)``."""
     k = arc.points
+    t = np.ascontiguousarray(t, dtype=np.float64)
     first = _window(arc.times_s, t, k)
-    rows = first[:, None] + np.arange(k)[None, :]
-    # Times relative to the window's first state, scaled to its span: well conditioned.
-    origin = arc.times_s[first]
-    scale = arc.times_s[first + k - 1] - origin
-    nodes = (arc.times_s[rows] - origin[:, None]) / scale[:, None]
-    u = (t - origin) / scale
-    basis, slope = _basis(nodes, u)
-    r_nodes, v_nodes = arc.r_km[rows], arc.v_km_s[rows]  # (n, k, 3)
-    if arc.method == LAGRANGE:
-        return np.einsum("nk,nkc->nc", basis, r_nodes), np.einsum("nk,nkc->nc", basis, v_nodes)
-    # Hermite: c_j = L'_j(t_j) = sum over m != j of 1 / (t_j - t_m).
-    gap = nodes[:, :, None] - nodes[:, None, :]
-    np.einsum("njj->nj", gap)[:] = np.inf
-    c = np.sum(1.0 / gap, axis=2)
-    d = v_nodes * scale[:, None, None]  # derivatives in the scaled time u
-    offset = (u[:, None] - nodes)[:, :, None]
-    lead = d - 2.0 * c[:, :, None] * r_nodes
-    value = r_nodes + offset * lead
-    sq = (basis * basis)[:, :, None]
-    r = np.sum(value * sq, axis=1)
-    dr_du = np.sum(lead * sq + value * 2.0 * (basis * slope)[:, :, None], axis=1)
-    return r, dr_du / scale[:, None]
+    return _interpolate_kernel(
+        np.ascontiguousarray(arc.times_s, dtype=np.float64),
+        np.ascontiguousarray(arc.r_km, dtype=np.float64),
+        np.ascontiguousarray(arc.v_km_s, dtype=np.float64),
+        first,
+        t,
+        k,
+        arc.method == HERMITE,
+    )
 
 
 class EphemerisEnsemble:

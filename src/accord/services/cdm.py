@@ -158,23 +158,35 @@ def conjunction_cdms(
     created = created or utcnow()
     ephemerides = ephemerides or {}
     names = ephemeris_names or {}
-    out = []
-    for k, c in enumerate(result.conjunctions):
-        jd, fr = jd_from_datetime(c.tca)
-        s1, s2 = np.array(c.state1_teme), np.array(c.state2_teme)
-        r, v = teme_to_gcrf(np.stack([s1[:3], s2[:3]]), np.stack([s1[3:], s2[3:]]), jd, fr)
+    out: list[Cdm] = []
+    conjunctions = result.conjunctions
+    if not conjunctions:
+        return out
+    # every state rotated in one pass: (side, conjunction, 3)
+    teme = np.array([[c.state1_teme for c in conjunctions], [c.state2_teme for c in conjunctions]])
+    jd = np.array([jd_from_datetime(c.tca) for c in conjunctions])
+    r, v = teme_to_gcrf(teme[..., :3], teme[..., 3:], jd[:, 0], jd[:, 1])
+    sides = [(side, k, norad) for k, c in enumerate(conjunctions)
+             for side, norad in enumerate((c.object1, c.object2))
+             if norad not in ephemerides]  # fmt: skip
+    regimes = {n: _regime(result.elements[n]) for _, _, n in sides}
+    default = default_covariance_rtn_km2(
+        [regimes[n] for _, _, n in sides],
+        [(conjunctions[k].tca - result.elements[n].epoch).total_seconds() / 86_400.0
+         for _, k, n in sides],
+    ) if sides else np.empty((0, 3, 3))  # fmt: skip
+    covariance = {(side, k): default[m] for m, (side, k, _) in enumerate(sides)}
+    for k, c in enumerate(conjunctions):
         objects = []
-        for side, (norad, teme) in enumerate(((c.object1, s1), (c.object2, s2))):
+        for side, norad in enumerate((c.object1, c.object2)):
             if norad in ephemerides:
                 objects.append(_ephemeris_cdm_object(
-                    ephemerides[norad], c.tca, teme, r[side], v[side],
+                    ephemerides[norad], c.tca, teme[side, k], r[side, k], v[side, k],
                     names.get(norad, "OPERATOR"),
                 ))  # fmt: skip
-                continue
-            es = result.elements[norad]
-            age = (c.tca - es.epoch).total_seconds() / 86_400.0
-            cov = default_covariance_rtn_km2([_regime(es)], [age])[0]
-            objects.append(_cdm_object(es, r[side], v[side], cov))
+            else:
+                es = result.elements[norad]
+                objects.append(_cdm_object(es, r[side, k], v[side, k], covariance[side, k]))
         threshold_m = result.threshold_km * 1000.0
         out.append(
             Cdm(

@@ -61,51 +61,76 @@ def released_cdm(
 ) -> Cdm:
     """The CDM of one conjunction of a run, named by its ``index`` in the run or its stored
     ``conjunction_id``, if ``principal`` may receive it."""
-    found = next(
-        (
-            n
-            for n in numbered_conjunctions(store, run_id, principal)
-            if n.index == index or n.conjunction.values["id"] == conjunction_id
-        ),
-        None,
-    )
+    found = [
+        n
+        for n in numbered_conjunctions(store, run_id, principal)
+        if n.index == index or n.conjunction.values["id"] == conjunction_id
+    ]
     what = f"index {index}" if index is not None else f"id {conjunction_id}"
-    missing = NotFoundError(f"no conjunction with {what} in run {run_id}")
-    if found is None:
-        raise missing
-    values = found.conjunction.values
+    cdms = _cdms(store, run_id, found[:1]) if found else []
+    if not cdms:
+        raise NotFoundError(f"no conjunction with {what} in run {run_id}")
+    return cdms[0]
+
+
+def released_cdms(store: Store, run_id: int, principal: Principal | None) -> list[Cdm]:
+    """The CDMs of every conjunction of a run that ``principal`` may receive, by TCA (one
+    pass over the run: what an operator's screening returns)."""
+    return _cdms(store, run_id, numbered_conjunctions(store, run_id, principal))
+
+
+def _cdms(store: Store, run_id: int, numbered: list[Numbered]) -> list[Cdm]:
+    """The CDMs of these conjunctions of a run; one whose element set or ephemeris is gone
+    is left out."""
     with store.engine.connect() as conn:
         run = repo.screening_run(conn, run_id)
-        row = repo.conjunction_in_run(conn, run_id, values["id"])
-        if run is None or row is None:
-            raise missing
-        sides = ((row.element_set_id_1, row.ephemeris_id_1),
-                 (row.element_set_id_2, row.ephemeris_id_2))  # fmt: skip
-        rows = repo.element_sets_by_id(conn, [k for k, e in sides if k is not None and e is None])
-        stored = crepo.ephemerides_by_id(conn, [e for _, e in sides if e is not None])
-    elements: list[ElementSet] = []
+        if run is None:
+            return []
+        wanted = {n.conjunction.values["id"] for n in numbered}
+        rows = {r.id: r for r in repo.conjunctions_of(conn, run_id) if r.id in wanted}
+        element_ids = {k for r in rows.values() for k, e in _sides(r) if e is None and k}
+        elements = {i: entry_of_row(r).elements
+                    for i, r in repo.element_sets_by_id(conn, element_ids).items()}  # fmt: skip
+        ephemeris_ids = {e for r in rows.values() for _, e in _sides(r) if e is not None}
+        stored = {i: stored_ephemeris(store, r)
+                  for i, r in crepo.ephemerides_by_id(conn, ephemeris_ids).items()}  # fmt: skip
+    # A run screens each object from one element set or one ephemeris: by catalogue number.
+    by_object: dict[int, ElementSet] = {}
     ephemerides: dict[int, Ephemeris] = {}
     names: dict[int, str] = {}
-    objects: list[str | None] = []
-    for element_set_id, ephemeris_id in sides:
-        if ephemeris_id is not None:
-            if ephemeris_id not in stored:
-                raise missing
-            e = stored_ephemeris(stored[ephemeris_id])
-            ephemerides[e.norad_cat_id], names[e.norad_cat_id] = e, f"ACCORD-EPH-{ephemeris_id}"
-            objects.append(e.name)
-        elif element_set_id in rows:
-            es = entry_of_row(rows[element_set_id]).elements
-            elements.append(es)
-            objects.append(es.object_name)
-        else:
-            raise missing  # the element set it was computed from is gone
-    result = stored_result(run, [stored_conjunction(values, objects[0], objects[1])], elements)
-    (cdm,) = conjunction_cdms(result, created=run.created_at, ephemerides=ephemerides,
-                              ephemeris_names=names)  # fmt: skip
-    # conjunction_cdms numbers the messages of the result it is given: this one alone.
-    message_id = f"ACCORD-{run_id}-{found.index}-{row.norad_cat_id_1}-{row.norad_cat_id_2}"
-    return dataclasses.replace(cdm, message_id=message_id)
+    kept: list[tuple[Numbered, Conjunction]] = []
+    for n in numbered:
+        row = rows.get(n.conjunction.values["id"])
+        if row is None:
+            continue
+        objects: list[str | None] = []
+        for element_set_id, ephemeris_id in _sides(row):
+            if ephemeris_id is not None and ephemeris_id in stored:
+                e = stored[ephemeris_id]
+                ephemerides[e.norad_cat_id] = e
+                names[e.norad_cat_id] = f"ACCORD-EPH-{ephemeris_id}"
+                objects.append(e.name)
+            elif ephemeris_id is None and element_set_id in elements:
+                es = elements[element_set_id]
+                by_object[es.norad_cat_id] = es
+                objects.append(es.object_name)
+        if len(objects) == 2:  # else the element set or ephemeris it came from is gone
+            kept.append((n, stored_conjunction(n.conjunction.values, objects[0], objects[1])))
+    result = stored_result(run, [c for _, c in kept], by_object.values())
+    cdms = conjunction_cdms(result, created=run.created_at, ephemerides=ephemerides,
+                            ephemeris_names=names)  # fmt: skip
+    # conjunction_cdms numbers the messages of the result it is given: renumber by the run.
+    return [
+        dataclasses.replace(
+            cdm, message_id=f"ACCORD-{run_id}-{n.index}-{c.object1}-{c.object2}"
+        )
+        for (n, c), cdm in zip(kept, cdms, strict=True)
+    ]
+
+
+def _sides(row: Any) -> tuple[tuple[int | None, int | None], tuple[int | None, int | None]]:
+    return ((row.element_set_id_1, row.ephemeris_id_1),
+            (row.element_set_id_2, row.ephemeris_id_2))  # fmt: skip
 
 
 def stored_result(

@@ -260,11 +260,14 @@ def submit_ephemeris(
             summary.ephemeris_ids.append(ephemeris_id)
             if status == "definitive":
                 summary.superseded += crepo.supersede(conn, number, ephemeris_id)
+    ephemerides = [
+        Ephemeris(n, tuple(by_object[n]), name=by_object[n][0].object_name)
+        for n in summary.objects
+    ]
+    memo = store.memo("ephemerides", 1_000)
+    for ephemeris_id, e in zip(summary.ephemeris_ids, ephemerides, strict=True):
+        memo.put((ephemeris_id, submission_id), e)  # as read back from the stored OEM
     if screen:
-        ephemerides = [
-            Ephemeris(n, tuple(by_object[n]), name=by_object[n][0].object_name)
-            for n in summary.objects
-        ]
         summary.screening = screen_submitted(
             store, ephemerides, summary.ephemeris_ids, status=status, threshold_km=threshold_km
         )
@@ -294,14 +297,21 @@ def definitive_ephemerides(
         rows = crepo.list_ephemerides(
             conn, statuses=("definitive",), current_only=True, limit=1_000_000
         )
-    return [(r.id, stored_ephemeris(r)) for r in rows if r.norad_cat_id not in excluding]
+    return [(r.id, stored_ephemeris(store, r)) for r in rows if r.norad_cat_id not in excluding]
 
 
-def stored_ephemeris(row: Row[Any]) -> Ephemeris:
-    """A stored ephemeris row as the screening's :class:`Ephemeris`."""
-    segments = tuple(s for o in load_oem_kvn(row.oem).records for s in o.segments)
-    name = segments[0].object_name if segments else None
-    return Ephemeris(int(row.norad_cat_id), segments, name=name)
+def stored_ephemeris(store: Store, row: Row[Any]) -> Ephemeris:
+    """A stored ephemeris row as the screening's :class:`Ephemeris`, read once per process
+    (stored ephemerides never change: the store's memo keeps them)."""
+    memo = store.memo("ephemerides", 1_000)
+    key = (int(row.id), int(row.submission_id))
+    found: Ephemeris | None = memo.get(key)
+    if found is None:
+        segments = tuple(s for o in load_oem_kvn(row.oem).records for s in o.segments)
+        name = segments[0].object_name if segments else None
+        found = Ephemeris(int(row.norad_cat_id), segments, name=name)
+        memo.put(key, found)
+    return found
 
 
 def screen_submitted(

@@ -60,6 +60,12 @@ SHORT_PERIOD_MARGIN_KM = 30.0
 DEEP_SPACE_MARGIN_KM = 300.0
 LOW_RADIUS_KM = EARTH_RADIUS_KM + 200.0
 MAX_NODE_STEP_FACTOR = 10.0
+# With a few primaries against the catalogue, propagating the secondaries is the cost (it
+# falls as 1/H) while the sieve's bound, which grows as H^4, only adds candidates that
+# refinement on exact states discards: twice the all-against-all node step (and twice its
+# sieve window) halves the time for the same conjunctions (docs/screening.md, "Ephemerides").
+FEW_PRIMARIES_NODE_STEP_S = 2.0 * DEFAULT_NODE_STEP_S
+FEW_PRIMARIES_STEP_S = 2.0 * DEFAULT_STEP_S
 RTN_FRAMES = ("RTN", "RSW", "RIC", "LVLH_ROTATING", "QSW")
 
 
@@ -134,9 +140,10 @@ def node_step_for(radius_km: float) -> float:
     """Given the least distance from the Earth's centre at which the primaries can meet
     anything, return the node step: the interpolation bound grows as ``g^2 r H^4`` with
     ``g = mu / r^3`` (:func:`accord.core.sieve.interval_bounds`), so ``H`` may grow as
-    ``r^(5/4)`` for the same bound as 180 s gives at 200 km altitude (at most ten times)."""
+    ``r^(5/4)`` for the same bound as :data:`FEW_PRIMARIES_NODE_STEP_S` gives at 200 km
+    altitude (at most ten times 180 s)."""
     scale = (max(radius_km, LOW_RADIUS_KM) / LOW_RADIUS_KM) ** 1.25
-    return DEFAULT_NODE_STEP_S * min(scale, MAX_NODE_STEP_FACTOR)
+    return min(FEW_PRIMARIES_NODE_STEP_S * scale, DEFAULT_NODE_STEP_S * MAX_NODE_STEP_FACTOR)
 
 
 def screen_ephemerides(
@@ -147,7 +154,7 @@ def screen_ephemerides(
     start: datetime | None = None,
     window: timedelta | None = None,
     threshold_km: float = 5.0,
-    step_s: float = DEFAULT_STEP_S,
+    step_s: float = FEW_PRIMARIES_STEP_S,
     workers: int = 1,
 ) -> ScreeningResult:
     """Screen ephemerides against element sets (the catalogue), against each other and
@@ -253,41 +260,55 @@ def _conjunctions(
     start: datetime,
 ) -> list[Conjunction]:
     """Rows for the result; ``i`` is always an ephemeris (primaries come first, then the
-    other ephemerides, then the element sets)."""
+    other ephemerides, then the element sets).  Pc: one vectorized Foster pass."""
     count = len(ephemerides)
     rel_r, rel_v = found.relative_rtn()
-    out = []
-    for k in range(len(found)):
-        a, b = int(found.i[k]), int(found.j[k])
-        tca = start + timedelta(microseconds=round(float(found.tca_s[k]) * 1e6))
-        states = ((found.r1_km[k], found.v1_km_s[k]), (found.r2_km[k], found.v2_km_s[k]))
-        covs, ids, names, source = [], [], [], "ephemeris"
-        for index, (r, v) in zip((a, b), states, strict=True):
-            if index < count:
-                e = ephemerides[index]
-                cov = _covariance_km2(e, tca, r, v)
-                ids.append(e.norad_cat_id)
-                names.append(e.name)
+    n = len(found)
+    tcas = [start + timedelta(microseconds=round(float(t) * 1e6)) for t in found.tca_s]
+    covs = np.zeros((2, n, 3, 3))
+    ids = np.zeros((2, n), dtype=np.int64)
+    names: list[list[str | None]] = [[None] * n, [None] * n]
+    sources = ["ephemeris"] * n
+    states = ((found.r1_km, found.v1_km_s), (found.r2_km, found.v2_km_s))
+    for side, index in enumerate((found.i, found.j)):
+        r_all, v_all = states[side]
+        catalogue = [k for k in range(n) if int(index[k]) >= count]
+        if catalogue:
+            covs[side, catalogue] = default_covariances_km2(
+                [near[int(index[k]) - count] for k in catalogue],
+                [tcas[k] for k in catalogue], r_all[catalogue], v_all[catalogue],
+            )  # fmt: skip
+        for k in range(n):
+            a = int(index[k])
+            if a < count:
+                e = ephemerides[a]
+                cov = _covariance_km2(e, tcas[k], r_all[k], v_all[k])
+                ids[side, k], names[side][k] = e.norad_cat_id, e.name
                 if cov is None:
-                    cov, source = np.zeros((3, 3)), "ephemeris without covariance"
+                    sources[k] = "ephemeris without covariance"
+                else:
+                    covs[side, k] = cov
             else:
-                es = near[index - count]
-                cov = default_covariances_km2([es], [tca], r[None], v[None])[0]
-                ids.append(es.norad_cat_id)
-                names.append(es.object_name)
-                source = "ephemeris and default" if source == "ephemeris" else source
-            covs.append(cov)
-        pc = probability_of_collision(states[0][0], states[0][1], covs[0], states[1][0],
-                                      states[1][1], covs[1], DEFAULT_HBR_M / 1000.0,
-                                      PcMethod.FOSTER).pc  # fmt: skip
-        value = float(np.atleast_1d(pc)[0])
+                es = near[a - count]
+                ids[side, k], names[side][k] = es.norad_cat_id, es.object_name
+                if sources[k] == "ephemeris":
+                    sources[k] = "ephemeris and default"
+    pc = np.full(n, np.nan)
+    if n:
+        pc = np.atleast_1d(probability_of_collision(
+            found.r1_km, found.v1_km_s, covs[0], found.r2_km, found.v2_km_s, covs[1],
+            DEFAULT_HBR_M / 1000.0, PcMethod.FOSTER,
+        ).pc)  # fmt: skip
+    out = []
+    for k in range(n):
+        value = float(pc[k])
         out.append(
             Conjunction(
-                object1=ids[0],
-                object2=ids[1],
-                object1_name=names[0],
-                object2_name=names[1],
-                tca=tca,
+                object1=int(ids[0, k]),
+                object2=int(ids[1, k]),
+                object1_name=names[0][k],
+                object2_name=names[1][k],
+                tca=tcas[k],
                 miss_distance_km=float(found.miss_km[k]),
                 relative_speed_km_s=float(found.relative_speed_km_s[k]),
                 relative_position_rtn_km=triple(rel_r[k]),
@@ -297,7 +318,7 @@ def _conjunctions(
                 at_edge=bool(found.at_edge[k]),
                 pc=value if np.isfinite(value) else None,
                 pc_method=PcMethod.FOSTER.ccsds_name,
-                covariance_source=source,
+                covariance_source=sources[k],
             )
         )
     return out

@@ -23,6 +23,7 @@ NASA CARA's practice, where an event is tracked across its successive CDMs until
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from accord.policy.model import Principal, Role
 from accord.services.conjunctions import Released, conjunction_values, release
 from accord.services.store import Store, utcnow
 from accord.storage import coordination as crepo
+from accord.storage.tables import events as events_table
 
 EVENT_WINDOW = timedelta(minutes=20)
 RED_PC = 1e-4
@@ -58,9 +60,10 @@ def json_ready(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def event_summary(row: Row[Any]) -> dict[str, Any]:
+def event_summary(row: Row[Any] | dict[str, Any]) -> dict[str, Any]:
     """One event's columns as JSON-ready data."""
-    return json_ready(dict(row._mapping))
+    values = row if isinstance(row, dict) else dict(row._mapping)
+    return json_ready({c.name: values.get(c.name) for c in events_table.columns})
 
 
 def events_from_run(store: Store, run_id: int) -> list[int]:
@@ -77,44 +80,73 @@ def events_from_run(store: Store, run_id: int) -> list[int]:
 
 def fold_conjunctions(conn: Connection, rows: Sequence[Row[Any]]) -> list[int]:
     """In the caller's transaction, add each conjunction row to its event (a new one where
-    none is within :data:`EVENT_WINDOW`) and raise the alerts; the events touched."""
+    none is within :data:`EVENT_WINDOW`) and raise the alerts; the events touched.
+
+    The pairs' events are read in one query and written back in bulk, and the release to
+    each partner concerned is decided once for all its rows (one policy pass per partner,
+    not per conjunction)."""
     operators = crepo.operators_of(
         conn, {n for r in rows for n in (r.norad_cat_id_1, r.norad_cat_id_2)}
     )
+    mine = [r for r in rows if r.norad_cat_id_1 in operators or r.norad_cat_id_2 in operators]
+    if not mine:
+        return []
     now = utcnow()
-    touched: list[int] = []
-    for row in rows:
-        pair = (row.norad_cat_id_1, row.norad_cat_id_2)
-        concerned = sorted({operators[n].code for n in pair if n in operators})
-        if not concerned:
-            continue
-        first, second = sorted(pair)
-        tier = tier_of(row.pc)
-        values = {
-            "tca": row.tca,
-            "miss_distance_km": row.miss_distance_km,
-            "pc": row.pc,
-            "tier": tier,
-            "updated_at": now,
-        }
-        found = crepo.event_near(conn, first, second, row.tca, EVENT_WINDOW)
-        if found is None:
-            event_id = crepo.add_event(
-                conn, norad_cat_id_1=first, norad_cat_id_2=second, state="open",
-                created_at=now, **values,
-            )  # fmt: skip
-            kind, before = "event.created", None
+    pairs: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    for stored in crepo.events_of_pairs(
+        conn,
+        {tuple(sorted((r.norad_cat_id_1, r.norad_cat_id_2))) for r in mine},
+        min(r.tca for r in mine) - EVENT_WINDOW,
+        max(r.tca for r in mine) + EVENT_WINDOW,
+    ):
+        pairs[(stored.norad_cat_id_1, stored.norad_cat_id_2)].append(dict(stored._mapping))
+    folded: list[tuple[dict[str, Any], Row[Any], str, str | None]] = []
+    created: list[dict[str, Any]] = []
+    for row in mine:
+        first, second = sorted((row.norad_cat_id_1, row.norad_cat_id_2))
+        near = [e for e in pairs[(first, second)] if abs(e["tca"] - row.tca) <= EVENT_WINDOW]
+        values = {"tca": row.tca, "miss_distance_km": row.miss_distance_km, "pc": row.pc,
+                  "tier": tier_of(row.pc), "updated_at": now}  # fmt: skip
+        if near:
+            event = min(near, key=lambda e: abs(e["tca"] - row.tca))
+            kind = "event.created" if event.get("id") is None else "event.updated"
+            before: str | None = event["tier"]
         else:
-            event_id, kind, before = found.id, "event.updated", found.tier
-            crepo.update_event(conn, event_id, **values)
-        crepo.add_event_conjunction(conn, event_id, row.id, now)
-        event = crepo.event(conn, event_id)
-        assert event is not None
-        for code in concerned:
-            alert_partner(conn, code, kind, event, [row], previous_tier=before)
-        if event_id not in touched:
-            touched.append(event_id)
+            event = {"id": None, "norad_cat_id_1": first, "norad_cat_id_2": second,
+                     "state": "open", "mover": None, "mediator": None, "created_at": now,
+                     "closed_at": None}  # fmt: skip
+            pairs[(first, second)].append(event)
+            created.append(event)
+            kind, before = "event.created", None
+        event.update(values)
+        folded.append((event, row, kind, before))
+    for event, ident in zip(created, crepo.add_events(conn, created), strict=True):
+        event["id"] = ident
+    updated = {id(e): e for e, *_ in folded if e not in created}
+    crepo.update_events(conn, list(updated.values()))
+    crepo.add_event_conjunctions(conn, [(e["id"], r.id) for e, r, *_ in folded], now)
+    touched: list[int] = []
+    for event, *_ in folded:
+        if event["id"] not in touched:
+            touched.append(event["id"])
+    concerned = {
+        r.id: sorted({operators[n].code for n in (r.norad_cat_id_1, r.norad_cat_id_2)
+                      if n in operators})
+        for _, r, *_ in folded
+    }  # fmt: skip
+    for code in sorted({c for codes in concerned.values() for c in codes}):
+        theirs = [(e, r, k, b) for e, r, k, b in folded if code in concerned[r.id]]
+        released = released_to(conn, code, [r for _, r, _, _ in theirs])
+        for event, row, kind, before in theirs:
+            if row.id in released:
+                alert_partner(conn, code, kind, event, released=[released[row.id]],
+                              previous_tier=before)  # fmt: skip
     return touched
+
+
+def released_to(conn: Connection, code: str, rows: Sequence[Row[Any]]) -> dict[int, Released]:
+    """The conjunction rows a partner may receive, as released to it, by conjunction id."""
+    return {r.values["id"]: r for r in release(conn, partner_principal(code), rows)}
 
 
 def partner_principal(code: str) -> Principal:
@@ -126,23 +158,20 @@ def alert_partner(
     conn: Connection,
     code: str,
     kind: str,
-    event: Row[Any],
-    rows: Sequence[Row[Any]] = (),
+    event: Row[Any] | dict[str, Any],
     *,
+    released: Sequence[Released] = (),
     previous_tier: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> int | None:
     """Raise one alert about an event for a partner, in the caller's transaction, with the
-    conjunctions ``rows`` as the partner may receive them; None where it may receive none
-    of them (an alert about conjunctions it may not see says nothing)."""
+    conjunctions ``released`` to it (see :func:`released_to`); None where the partner is
+    unknown."""
     from accord.services.alerts import raise_alert
     from accord.storage import repositories as repo
 
     partner = repo.partner_by_code(conn, code)
     if partner is None:
-        return None
-    released = release(conn, partner_principal(code), rows) if rows else []
-    if rows and not released:
         return None
     payload: dict[str, Any] = {
         "kind": kind,
@@ -153,7 +182,8 @@ def alert_partner(
         payload["previous_tier"] = previous_tier
     if extra:
         payload |= extra
-    return raise_alert(conn, partner.id, kind, payload, event_id=event.id)
+    event_id = event["id"] if isinstance(event, dict) else event.id
+    return raise_alert(conn, partner.id, kind, payload, event_id=event_id)
 
 
 def _released(r: Released) -> dict[str, Any]:

@@ -6,11 +6,11 @@ connection and the caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, tuple_, update
 
 from accord.storage.tables import (
     conjunctions,
@@ -158,6 +158,56 @@ def event_near(
     if not rows:
         return None
     return min(rows, key=lambda r: abs((r.tca - tca).total_seconds()))
+
+
+def events_of_pairs(
+    conn: Connection, pairs: Iterable[tuple[int, int]], earliest: datetime, latest: datetime
+) -> list[Row[Any]]:
+    """The events of these pairs (in order) with a TCA between ``earliest`` and ``latest``."""
+    pairs = list(pairs)
+    out: list[Row[Any]] = []
+    for k in range(0, len(pairs), 500):
+        chunk = pairs[k : k + 500]
+        query = select(events).where(
+            tuple_(events.c.norad_cat_id_1, events.c.norad_cat_id_2).in_(chunk),
+            events.c.tca >= earliest,
+            events.c.tca <= latest,
+        )
+        out += list(conn.execute(query.order_by(events.c.id)))
+    return out
+
+
+def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert events; their ids, in order."""
+    if not rows:
+        return []
+    columns = [c.name for c in events.columns if c.name != "id"]
+    values = [{k: r.get(k) for k in columns} for r in rows]
+    statement = insert(events).returning(events.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in conn.execute(statement, values).scalars()]
+
+
+def update_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Write back the TCA, miss distance, Pc, tier and update time of events (by id)."""
+    if not rows:
+        return
+    names = ("tca", "miss_distance_km", "pc", "tier", "updated_at")
+    statement = (
+        update(events)
+        .where(events.c.id == bindparam("event_id"))
+        .values({n: bindparam(f"new_{n}") for n in names})
+    )
+    conn.execute(statement, [{"event_id": r["id"]} | {f"new_{n}": r[n] for n in names}
+                             for r in rows])  # fmt: skip
+
+
+def add_event_conjunctions(
+    conn: Connection, links: Sequence[tuple[int, int]], at: datetime
+) -> None:
+    """Add conjunctions (CDMs) to events' histories: (event id, conjunction id) pairs."""
+    if links:
+        rows = [{"event_id": e, "conjunction_id": c, "added_at": at} for e, c in links]
+        conn.execute(insert(event_conjunctions), rows)
 
 
 def add_event(conn: Connection, **values: Any) -> int:
