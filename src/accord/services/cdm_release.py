@@ -121,9 +121,7 @@ def _cdms(store: Store, run_id: int, numbered: list[Numbered]) -> list[Cdm]:
                             ephemeris_names=names)  # fmt: skip
     # conjunction_cdms numbers the messages of the result it is given: renumber by the run.
     return [
-        dataclasses.replace(
-            cdm, message_id=f"ACCORD-{run_id}-{n.index}-{c.object1}-{c.object2}"
-        )
+        dataclasses.replace(cdm, message_id=f"ACCORD-{run_id}-{n.index}-{c.object1}-{c.object2}")
         for (n, c), cdm in zip(kept, cdms, strict=True)
     ]
 

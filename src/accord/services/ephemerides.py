@@ -261,8 +261,7 @@ def submit_ephemeris(
             if status == "definitive":
                 summary.superseded += crepo.supersede(conn, number, ephemeris_id)
     ephemerides = [
-        Ephemeris(n, tuple(by_object[n]), name=by_object[n][0].object_name)
-        for n in summary.objects
+        Ephemeris(n, tuple(by_object[n]), name=by_object[n][0].object_name) for n in summary.objects
     ]
     memo = store.memo("ephemerides", 1_000)
     for ephemeris_id, e in zip(summary.ephemeris_ids, ephemerides, strict=True):
