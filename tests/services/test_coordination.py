@@ -324,6 +324,11 @@ def test_continuous_screening_rescreens_what_a_new_element_set_touches(world: Wo
     assert {(e["norad_cat_id_1"], e["norad_cat_id_2"]) for e in found} == pairs
     assert found[0]["id"] == world.event_id
     assert len(event_for(store, None, world.event_id)["conjunctions"]) == 2
+    # green events (nothing to act on) are kept but raise no alert
+    greens = {e["id"] for e in found if e["tier"] == "green"}
+    assert greens and len(greens) < len(found)
+    alerted = {a.event_id for a in _alerts(store, "JAXA") if a.kind.startswith("event.")}
+    assert alerted == {e["id"] for e in found} - greens
     # a debris object's new element set is screened against the operated objects only
     other = next(es for es in demo_elements() if es.norad_cat_id not in (CNES_SAT, JAXA_SAT))
     text = demo_object(other.norad_cat_id).decode().splitlines()

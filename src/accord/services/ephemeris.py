@@ -59,7 +59,10 @@ EARTH_RADIUS_KM = 6_378.135
 SHORT_PERIOD_MARGIN_KM = 30.0
 DEEP_SPACE_MARGIN_KM = 300.0
 LOW_RADIUS_KM = EARTH_RADIUS_KM + 200.0
-MAX_NODE_STEP_FACTOR = 10.0
+# Above about 1,000 s the bound's H^4 growth outruns the saving: at 1,800 s a GPS
+# satellite's 7-day ephemeris made so many candidates that refinement took 19 s (1.6 s at
+# 1,080 s), so the step stops at six times 180 s.
+MAX_NODE_STEP_FACTOR = 6.0
 # With a few primaries against the catalogue, propagating the secondaries is the cost (it
 # falls as 1/H) while the sieve's bound, which grows as H^4, only adds candidates that
 # refinement on exact states discards: twice the all-against-all node step (and twice its
@@ -141,7 +144,7 @@ def node_step_for(radius_km: float) -> float:
     anything, return the node step: the interpolation bound grows as ``g^2 r H^4`` with
     ``g = mu / r^3`` (:func:`accord.core.sieve.interval_bounds`), so ``H`` may grow as
     ``r^(5/4)`` for the same bound as :data:`FEW_PRIMARIES_NODE_STEP_S` gives at 200 km
-    altitude (at most ten times 180 s)."""
+    altitude (at most six times 180 s)."""
     scale = (max(radius_km, LOW_RADIUS_KM) / LOW_RADIUS_KM) ** 1.25
     return min(FEW_PRIMARIES_NODE_STEP_S * scale, DEFAULT_NODE_STEP_S * MAX_NODE_STEP_FACTOR)
 

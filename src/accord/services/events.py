@@ -15,7 +15,10 @@ NASA CARA's practice, where an event is tracked across its successive CDMs until
   Avoidance Best Practices Handbook, NASA/SP-20205011318, 2020): **red** Pc >= 1e-4 (the
   manoeuvre threshold), **amber** Pc >= 1e-7, **green** below, or without a Pc.
 - The partners concerned (the operators of either object) are alerted of each new CDM of
-  an event, in the same transaction that stores it, with what their agreements release
+  an amber or red event, and of every change of an event's tier (down to green too: the
+  risk has passed), in the same transaction that stores it; a green event's CDMs are kept
+  and shown but raise no alert (CARA's green: no further action).  Each alert carries what
+  their agreements release
   (:func:`accord.services.conjunctions.release`): a derived-only partner gets the
   conjunction data for its own object and nothing of the other object's orbit.  A partner
   that may receive nothing of a conjunction gets no alert of it.
@@ -138,6 +141,9 @@ def fold_conjunctions(conn: Connection, rows: Sequence[Row[Any]]) -> list[int]:
         theirs = [(e, r, k, b) for e, r, k, b in folded if code in concerned[r.id]]
         released = released_to(conn, code, [r for _, r, _, _ in theirs])
         for event, row, kind, before in theirs:
+            tier = tier_of(row.pc)
+            if tier == "green" and before in (None, "green"):
+                continue  # nothing to act on, and nothing changed
             if row.id in released:
                 alert_partner(conn, code, kind, event, released=[released[row.id]],
                               previous_tier=before)  # fmt: skip
