@@ -119,6 +119,21 @@ def current_catalogue(
         return entries
 
 
+def whole_catalogue(store: Store) -> list[CatalogueEntry]:
+    """:func:`current_catalogue` for the local operator (every current element set), kept
+    until the store changes: a new element set (the largest id), a submission of any kind
+    (a SATCAT one changes object metadata) or an object row updated.  Operators'
+    screenings read it on every ephemeris; three aggregate reads tell whether it holds."""
+    with store.engine.connect() as conn:
+        version = repo.catalogue_version(conn)
+    memo = store.memo("whole-catalogue", 2)
+    kept = memo.get(version)
+    if kept is None:
+        kept = current_catalogue(store)
+        memo.put(version, kept)
+    return list(kept)
+
+
 def current_entry(
     store: Store, norad_cat_id: int, principal: Principal | None = None
 ) -> CatalogueEntry:

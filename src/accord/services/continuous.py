@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.errors import InvalidRequestError
-from accord.services.catalogue import current_catalogue
+from accord.services.catalogue import whole_catalogue
 from accord.services.ephemeris import screen_ephemerides
 from accord.services.screening import (
     DEFAULT_WINDOW,
@@ -90,7 +90,7 @@ def rescreen_objects(
     operated = operated_objects(store)
     if not operated or not changed:
         return []
-    entries = current_catalogue(store)
+    entries = whole_catalogue(store)
     by_object = {e.elements.norad_cat_id: e for e in entries}
     changed_set = set(changed) & set(by_object)
     ids = {n: e.element_set_id for n, e in by_object.items()}

@@ -41,7 +41,7 @@ from accord.policy.decisions import decide
 from accord.policy.model import DataClass, Principal, Record, Releasability
 from accord.policy.trust import verify_signature
 from accord.services import audit
-from accord.services.catalogue import current_catalogue
+from accord.services.catalogue import whole_catalogue
 from accord.services.ephemeris import Ephemeris, screen_ephemerides
 from accord.services.federation import agreements_of
 from accord.services.ingest import RejectionInfo, decode_submission
@@ -234,6 +234,10 @@ def submit_ephemeris(
         audit.record(conn, actor=actor or partner, partner=partner,
                      action=f"ephemeris.{status}", subject=f"submission:{submission_id}",
                      data=data, signature=signature, at=now)  # fmt: skip
+        # one OEM in KVN for one object, read whole: kept as sent (it reads back equal)
+        kvn = not text.lstrip("\ufeff \t\r\n").startswith("<")
+        as_sent = fmt == "oem" and kvn and len(messages) == 1 and len(by_object) == 1
+        as_sent = as_sent and not rejected
         for number, segments in sorted(by_object.items()):
             if number not in operators:
                 crepo.set_operator(conn, number, row.id, updated_at=now)
@@ -253,7 +257,7 @@ def submit_ephemeris(
                 n_states=sum(len(s.states) for s in segments),
                 n_segments=len(segments),
                 has_covariance=int(any(s.covariances for s in segments)),
-                oem=dump_oem_kvn([kept]),
+                oem=text if as_sent else dump_oem_kvn([kept]),
                 created_at=now,
             )
             summary.objects.append(number)
@@ -325,7 +329,7 @@ def screen_submitted(
     objects' definitive ephemerides; store the run (not for a hypothetical one)."""
     own = [e.norad_cat_id for e in ephemerides]
     others = definitive_ephemerides(store, excluding=own)
-    entries = current_catalogue(store)
+    entries = whole_catalogue(store)
     records = [e.elements for e in entries]
     result = screen_ephemerides(
         ephemerides,

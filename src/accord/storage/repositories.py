@@ -607,6 +607,16 @@ def element_set_provenance(conn: Connection, ids: Iterable[int]) -> dict[int, Ro
     return out
 
 
+def catalogue_version(conn: Connection) -> tuple[Any, ...]:
+    """What changes whenever the current catalogue may: the largest element-set and
+    submission ids, and the latest object update."""
+    return (
+        conn.execute(select(func.max(element_sets.c.id))).scalar(),
+        conn.execute(select(func.max(submissions.c.id))).scalar(),
+        conn.execute(select(func.max(space_objects.c.updated_at))).scalar(),
+    )
+
+
 def objects_submitted_by(conn: Connection, partner_code: str) -> set[int]:
     """Catalogue numbers of the objects a partner has submitted element sets for."""
     query = (

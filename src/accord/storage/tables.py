@@ -335,8 +335,9 @@ object_operators = Table(
 )
 
 # One object's ephemeris from one submission (an OEM or OCM may carry several objects).
-# ``oem`` is the object's segments written back as OEM KVN, in the message's own frame and
-# time system, so that a read gives exactly what was screened.
+# ``oem`` is the object's segments as OEM KVN, in the message's own frame and time system
+# (the message itself where it is one KVN OEM of one object, else written back), so that a
+# read gives exactly what was screened.
 ephemerides = Table(
     "ephemerides",
     metadata,
