@@ -14,15 +14,16 @@ The dispatcher that delivers webhooks runs in each server worker (:func:`lifespa
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from accord.api.deps import MAX_ID, MAX_PAGE, ErrorResponse, StoreDep, caller
@@ -98,12 +99,36 @@ class NewWebhookOut(WebhookOut):
     secret: str
 
 
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_PORT = (
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?"
+)
+_LOOPBACK = rf"(127\.{_OCTET}\.{_OCTET}\.{_OCTET}|localhost|\[::1\])"
+_HOST = r"([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[::1\])"
+# What checked_url accepts, as the schema can say it: https to a host name, IPv4 address or
+# [::1], http to loopback, a port in range, then a path or query of printable ASCII.
+WEBHOOK_URL = rf"^(https://{_HOST}|http://{_LOOPBACK}){_PORT}([/?][\x21\x22\x24-\x7e]*)?$"
+
+
+def _webhook_url(url: str) -> str:
+    """The service's check (whose message says what is wrong), then the schema's pattern."""
+    checked = svc.checked_url(url)
+    if not re.match(WEBHOOK_URL, url):
+        raise ValueError("expected https://host[:port][/path] in printable ASCII "
+                         "(http:// only to 127.x.x.x, localhost or [::1])")  # fmt: skip
+    return checked
+
+
 class WebhookIn(BaseModel):
     """A webhook to register: an https URL (http only to a loopback address) and, if not
-    generated, the secret."""
+    generated, the secret (printable ASCII)."""
 
-    url: str = Field(min_length=1, max_length=2000)
-    secret: str | None = Field(default=None, min_length=16, max_length=200)
+    url: Annotated[str, AfterValidator(_webhook_url)] = Field(
+        max_length=2000,
+        json_schema_extra={"pattern": WEBHOOK_URL},
+        examples=["https://ops.example.org/accord/alerts"],
+    )
+    secret: str | None = Field(default=None, pattern=r"^[\x20-\x7e]{16,200}$")
 
 
 class DeliveryOut(BaseModel):
@@ -129,22 +154,33 @@ class DeliveryPage(BaseModel):
     more: bool
 
 
+def _utc(moment: datetime) -> datetime:
+    """A stored (naive UTC) time as an aware one, written with its offset (RFC 3339)."""
+    return moment.replace(tzinfo=UTC)
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
 def _alert(a: svc.Alert) -> AlertOut:
     return AlertOut(id=a.id, partner=a.partner, kind=a.kind, event_id=a.event_id,
-                    created=a.created, payload=a.payload, acknowledged=a.acknowledged,
+                    created=_utc(a.created), payload=a.payload,
+                    acknowledged=_utc_or_none(a.acknowledged),
                     acknowledged_by=a.acknowledged_by)  # fmt: skip
 
 
 def _webhook(w: svc.Webhook) -> WebhookOut:
-    return WebhookOut(id=w.id, partner=w.partner, url=w.url, created=w.created,
-                      disabled=w.disabled)  # fmt: skip
+    return WebhookOut(id=w.id, partner=w.partner, url=w.url, created=_utc(w.created),
+                      disabled=_utc_or_none(w.disabled))  # fmt: skip
 
 
 def _delivery(d: svc.Delivery) -> DeliveryOut:
+    status: Any = d.status  # one of the Literal's values (the store's vocabulary)
     return DeliveryOut(id=d.id, alert_id=d.alert_id, webhook_id=d.webhook_id, url=d.url,
-                       status=d.status, attempts=d.attempts, next_attempt=d.next_attempt,  # type: ignore[arg-type]
-                       last_status=d.last_status, last_error=d.last_error,
-                       delivered=d.delivered)  # fmt: skip
+                       status=status, attempts=d.attempts,
+                       next_attempt=_utc(d.next_attempt), last_status=d.last_status,
+                       last_error=d.last_error, delivered=_utc_or_none(d.delivered))  # fmt: skip
 
 
 After = Annotated[int, Query(ge=0, le=MAX_ID, description="Only ids above this.")]
@@ -296,7 +332,7 @@ def get_delivery(delivery_id: Id, principal: Member, store: StoreDep) -> Any:
              status_code=202, tags=["alerts"], responses=FORBIDDEN)  # fmt: skip
 def retry_delivery(delivery_id: Id, principal: Member, store: StoreDep) -> Any:
     """Make a dead delivery pending again: one more attempt now (dead again if it
-    fails).  A delivery that is not dead is a 400."""
+    fails).  A delivery that is not dead, or whose webhook was removed, is a 409."""
     return _delivery(svc.redeliver(store, principal, delivery_id))
 
 

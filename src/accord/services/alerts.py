@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from accord.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from accord.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from accord.policy.model import Principal, Role
 from accord.services import audit
 from accord.services.dispatcher import Dispatcher
@@ -127,8 +127,14 @@ def _delivery(row: Row[Any]) -> Delivery:
                     row.last_error, row.delivered_at)  # fmt: skip
 
 
-def _canonical(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
+def _audit(
+    conn: Connection, actor: str, partner: str, action: str, subject: str,
+    document: dict[str, Any], at: datetime,
+) -> None:  # fmt: skip
+    """Append the change to the ledger, its digest over the canonical JSON ``document``."""
+    data = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
+    audit.record(conn, actor=actor, partner=partner, action=action, subject=subject, data=data,
+                 at=at)  # fmt: skip
 
 
 def _partner_id(conn: Connection, code: str) -> int:
@@ -218,15 +224,7 @@ def add_webhook(
         row = repo.webhook(conn, webhook_id)
         assert row is not None
         document = {"id": webhook_id, "partner": row.partner_code, "url": url}
-        audit.record(
-            conn,
-            actor=actor,
-            partner=row.partner_code,
-            action="webhook.add",
-            subject=f"webhook:{webhook_id}",
-            data=_canonical(document),
-            at=now,
-        )
+        _audit(conn, actor, row.partner_code, "webhook.add", f"webhook:{webhook_id}", document, now)
     return _webhook(row, secret)
 
 
@@ -252,14 +250,8 @@ def remove_webhook(
             raise NotFoundError(f"no webhook {webhook_id}")
         repo.abandon_webhook(conn, webhook_id, "webhook removed", now)
         document = {"id": webhook_id, "partner": row.partner_code, "url": row.url}
-        audit.record(
-            conn,
-            actor=actor,
-            partner=row.partner_code,
-            action="webhook.remove",
-            subject=f"webhook:{webhook_id}",
-            data=_canonical(document),
-            at=now,
+        _audit(
+            conn, actor, row.partner_code, "webhook.remove", f"webhook:{webhook_id}", document, now
         )
         row = repo.webhook(conn, webhook_id)
     assert row is not None
@@ -370,15 +362,7 @@ def acknowledge(store: Store, principal: Principal | None, alert_id: int) -> Ale
         now, actor = utcnow(), _actor(principal)
         if repo.acknowledge(conn, alert_id, actor, now):
             document = {"alert": alert_id, "by": actor, "at": now.isoformat()}
-            audit.record(
-                conn,
-                actor=actor,
-                partner=row.partner_code,
-                action="alert.ack",
-                subject=f"alert:{alert_id}",
-                data=_canonical(document),
-                at=now,
-            )
+            _audit(conn, actor, row.partner_code, "alert.ack", f"alert:{alert_id}", document, now)
             row = repo.alert(conn, alert_id)
     assert row is not None
     return _alert(row)
@@ -436,27 +420,27 @@ def delivery_status(store: Store, principal: Principal | None, delivery_id: int)
 def redeliver(store: Store, principal: Principal | None, delivery_id: int) -> Delivery:
     """Make a dead delivery pending again, due now: the dispatcher makes one more attempt
     (and, if it fails, the delivery is dead again).  A delivery that is not dead, or whose
-    webhook was removed, is an InvalidRequestError."""
+    webhook was removed, is a ConflictError."""
     now = utcnow()
     with store.transaction() as conn:
         row = _visible_delivery(conn, principal, delivery_id)
         actor = webhook_actor(principal, row.partner_code)
         hook = repo.webhook(conn, row.webhook_id)
         if hook is not None and hook.disabled_at is not None:
-            raise InvalidRequestError(f"delivery {delivery_id}: its webhook was removed")
+            raise ConflictError(f"delivery {delivery_id}: its webhook was removed")
         if not repo.revive(conn, delivery_id, now):
-            raise InvalidRequestError(
+            raise ConflictError(
                 f"delivery {delivery_id} is {row.status}: only a dead delivery is retried"
             )
         document = {"delivery": delivery_id, "alert": row.alert_id, "by": actor}
-        audit.record(
+        _audit(
             conn,
-            actor=actor,
-            partner=row.partner_code,
-            action="delivery.retry",
-            subject=f"delivery:{delivery_id}",
-            data=_canonical(document),
-            at=now,
+            actor,
+            row.partner_code,
+            "delivery.retry",
+            f"delivery:{delivery_id}",
+            document,
+            now,
         )
         row = repo.delivery(conn, delivery_id)
     notify(store)
