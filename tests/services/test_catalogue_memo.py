@@ -4,7 +4,7 @@ holds now (a newer element set, an object's new metadata), and the memo keeps it
 from __future__ import annotations
 
 from accord.services import spacetrack
-from accord.services.catalogue import current_catalogue
+from accord.services.catalogue import current_catalogue, whole_catalogue
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_bytes, ingest_file
 from accord.services.space_track_fields import GP_FIELDS
@@ -52,3 +52,21 @@ def test_memo_is_bounded() -> None:
         memo.put(i, str(i))
     assert len(memo) <= 10
     assert memo.get(24) == "24" and memo.get(0) is None
+
+
+def test_the_whole_catalogue_is_kept_until_the_store_changes(store: Store) -> None:
+    ingest_file(store, OLD)
+    first = whole_catalogue(store)
+    kept = whole_catalogue(store)
+    assert [e.element_set_id for e in kept] == [e.element_set_id for e in first]
+    assert kept[0] is first[0]  # from the memo
+    epoch = {e.elements.norad_cat_id: e.elements.epoch for e in first}[25544]
+    ingest_file(store, NEW)  # newer element sets: read again
+    after = {e.elements.norad_cat_id: e for e in whole_catalogue(store)}
+    assert after[25544].elements.epoch > epoch
+    assert after[25544].object_type is None
+    iss = "ISS (ZARYA),1998-067A,25544,PAY,+,ISS,1998-11-20,TYMSC,,92.9,51.6,423,418,399.1,,EA,ORB"
+    ingest_bytes(store, (SATCAT_HEADER + iss + "\n").encode(), filename="satcat.csv")
+    changed = {e.elements.norad_cat_id: e for e in whole_catalogue(store)}  # new metadata
+    assert changed[25544].object_type == "PAY" and changed[25544].owner == "ISS"
+    assert changed[25544].element_set_id == after[25544].element_set_id

@@ -121,9 +121,9 @@ def current_catalogue(
 
 def whole_catalogue(store: Store) -> list[CatalogueEntry]:
     """:func:`current_catalogue` for the local operator (every current element set), kept
-    until the store changes: a new element set (the largest id), a submission of any kind
-    (a SATCAT one changes object metadata) or an object row updated.  Operators'
-    screenings read it on every ephemeris; three aggregate reads tell whether it holds."""
+    until the store changes: a new element set (the largest id) or an object row updated
+    (metadata, SATCAT).  Operators' screenings read it on every ephemeris; two aggregate
+    reads tell whether it holds."""
     with store.engine.connect() as conn:
         version = repo.catalogue_version(conn)
     memo = store.memo("whole-catalogue", 2)

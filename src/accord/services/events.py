@@ -38,6 +38,7 @@ from accord.policy.model import Principal, Role
 from accord.services.conjunctions import Released, conjunction_values, release
 from accord.services.store import Store, utcnow
 from accord.storage import coordination as crepo
+from accord.storage import repositories as repo
 from accord.storage.tables import events as events_table
 
 EVENT_WINDOW = timedelta(minutes=20)
@@ -137,7 +138,13 @@ def fold_conjunctions(conn: Connection, rows: Sequence[Row[Any]]) -> list[int]:
                       if n in operators})
         for _, r, *_ in folded
     }  # fmt: skip
+    from accord.services.alerts import raise_alerts
+
+    items: list[tuple[int, str, Any, int | None]] = []
     for code in sorted({c for codes in concerned.values() for c in codes}):
+        partner = repo.partner_by_code(conn, code)
+        if partner is None:
+            continue
         theirs = [(e, r, k, b) for e, r, k, b in folded if code in concerned[r.id]]
         released = released_to(conn, code, [r for _, r, _, _ in theirs])
         for event, row, kind, before in theirs:
@@ -145,8 +152,9 @@ def fold_conjunctions(conn: Connection, rows: Sequence[Row[Any]]) -> list[int]:
             if tier == "green" and before in (None, "green"):
                 continue  # nothing to act on, and nothing changed
             if row.id in released:
-                alert_partner(conn, code, kind, event, released=[released[row.id]],
-                              previous_tier=before)  # fmt: skip
+                payload = alert_payload(kind, event, [released[row.id]], previous_tier=before)
+                items.append((partner.id, kind, payload, event["id"]))
+    raise_alerts(conn, items)
     return touched
 
 
@@ -174,11 +182,25 @@ def alert_partner(
     conjunctions ``released`` to it (see :func:`released_to`); None where the partner is
     unknown."""
     from accord.services.alerts import raise_alert
-    from accord.storage import repositories as repo
 
     partner = repo.partner_by_code(conn, code)
     if partner is None:
         return None
+    payload = alert_payload(kind, event, released, previous_tier=previous_tier, extra=extra)
+    event_id = event["id"] if isinstance(event, dict) else event.id
+    return raise_alert(conn, partner.id, kind, payload, event_id=event_id)
+
+
+def alert_payload(
+    kind: str,
+    event: Row[Any] | dict[str, Any],
+    released: Sequence[Released] = (),
+    *,
+    previous_tier: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What an alert about an event says: the event, the conjunctions as released to the
+    recipient, the tier before this CDM, and ``extra`` (a coordination step)."""
     payload: dict[str, Any] = {
         "kind": kind,
         "event": event_summary(event),
@@ -188,8 +210,7 @@ def alert_partner(
         payload["previous_tier"] = previous_tier
     if extra:
         payload |= extra
-    event_id = event["id"] if isinstance(event, dict) else event.id
-    return raise_alert(conn, partner.id, kind, payload, event_id=event_id)
+    return payload
 
 
 def _released(r: Released) -> dict[str, Any]:

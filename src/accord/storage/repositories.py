@@ -608,11 +608,10 @@ def element_set_provenance(conn: Connection, ids: Iterable[int]) -> dict[int, Ro
 
 
 def catalogue_version(conn: Connection) -> tuple[Any, ...]:
-    """What changes whenever the current catalogue may: the largest element-set and
-    submission ids, and the latest object update."""
+    """What changes whenever the current catalogue may: the largest element-set id (stored
+    element sets never change) and the latest object update (metadata, SATCAT)."""
     return (
         conn.execute(select(func.max(element_sets.c.id))).scalar(),
-        conn.execute(select(func.max(submissions.c.id))).scalar(),
         conn.execute(select(func.max(space_objects.c.updated_at))).scalar(),
     )
 
