@@ -24,7 +24,15 @@ from types import TracebackType
 from typing import Any
 
 from accord.services.store import Store, utcnow
-from accord.services.webhooks import Sender, alert_body, backoff_s, new_sender, sign, signal_of
+from accord.services.webhooks import (
+    Outcome,
+    Sender,
+    alert_body,
+    backoff_s,
+    new_sender,
+    sign,
+    signal_of,
+)
 from accord.storage import alerts as repo
 
 log = logging.getLogger(__name__)
@@ -36,8 +44,11 @@ class Dispatcher:
     ``max_attempts`` attempts per delivery before it is dead; backoff from ``base_delay_s``
     doubling to at most ``max_delay_s`` (with jitter); ``timeout_s`` per request; each
     thread claims up to ``batch`` deliveries at a time for ``lease_s`` seconds (default:
-    long enough for a whole batch of timeouts, twice over); ``poll_s``: how often an idle
-    thread looks at the table without being woken.
+    long enough for a whole batch of timeouts, twice over), sends them, and records the
+    batch's outcomes in one transaction (a process that stops between the two sends those
+    again once the lease ends: delivery is at least once, and ``X-Accord-Delivery-Id`` lets
+    a receiver drop a repeat); ``poll_s``: how often an idle thread looks at the table
+    without being woken.
     """
 
     def __init__(
@@ -51,7 +62,7 @@ class Dispatcher:
         timeout_s: float = 10.0,
         lease_s: float | None = None,
         poll_s: float = 0.5,
-        batch: int = 4,
+        batch: int = 16,
     ) -> None:
         if workers < 1 or max_attempts < 1 or batch < 1:
             raise ValueError("workers, max_attempts and batch must be at least 1")
@@ -146,11 +157,19 @@ class Dispatcher:
         with self.store.engine.begin() as conn:
             claimed = repo.claim_due(conn, now, now + timedelta(seconds=self.lease_s),
                                      self.batch)  # fmt: skip
+        outcomes: list[tuple[Any, Outcome]] = []
         for k, row in enumerate(claimed):
             if self._stopping.is_set():
                 self._release(claimed[k:])
                 break
-            self._attempt(row, send)
+            outcomes.append((row, self._send(row, send)))
+        if outcomes:  # one commit for the batch's outcomes
+            with self.store.engine.begin() as conn:
+                done = [self._record(conn, row, outcome) for row, outcome in outcomes]
+            with self._lock:
+                for what in done:
+                    if what is not None:
+                        self.counts[what] += 1
         return len(claimed)
 
     def _release(self, rows: list[Any]) -> None:
@@ -159,7 +178,7 @@ class Dispatcher:
             for row in rows:
                 repo.release(conn, row.id, row.attempts, utcnow())
 
-    def _attempt(self, row: Any, send: Sender) -> None:
+    def _send(self, row: Any, send: Sender) -> Outcome:
         body = alert_body(row)
         stamp = int(time.time())
         headers = {
@@ -171,25 +190,26 @@ class Dispatcher:
             "X-Accord-Timestamp": str(stamp),
             "X-Accord-Signature": sign(row.secret, stamp, body),
         }
-        outcome = send(row.url, body, headers)
+        return send(row.url, body, headers)
+
+    def _record(self, conn: Any, row: Any, outcome: Outcome) -> str | None:
+        """Record one attempt's outcome (ignored where the claim is no longer ours); what
+        became of the delivery, or None."""
         now = utcnow()
-        with self.store.engine.begin() as conn:
-            if outcome.delivered:
-                assert outcome.status is not None
-                kept = repo.mark_delivered(conn, row.id, row.attempts, outcome.status, now)
-                what = "delivered"
-            elif row.attempts >= self.max_attempts:
-                error = outcome.error or "no answer"
-                kept = repo.mark_dead(conn, row.id, row.attempts, outcome.status, error, now)
-                what = "dead"
-            else:
-                wait = backoff_s(row.attempts, self.base_delay_s, self.max_delay_s)
-                error = outcome.error or "no answer"
-                kept = repo.mark_retry(conn, row.id, row.attempts, outcome.status, error,
-                                       now + timedelta(seconds=wait))  # fmt: skip
-                what = "retried"
-                with self._lock:
-                    heapq.heappush(self._wakeups, time.monotonic() + wait)
-        if kept:
+        if outcome.delivered:
+            assert outcome.status is not None
+            kept = repo.mark_delivered(conn, row.id, row.attempts, outcome.status, now)
+            what = "delivered"
+        elif row.attempts >= self.max_attempts:
+            error = outcome.error or "no answer"
+            kept = repo.mark_dead(conn, row.id, row.attempts, outcome.status, error, now)
+            what = "dead"
+        else:
+            wait = backoff_s(row.attempts, self.base_delay_s, self.max_delay_s)
+            error = outcome.error or "no answer"
+            kept = repo.mark_retry(conn, row.id, row.attempts, outcome.status, error,
+                                   now + timedelta(seconds=wait))  # fmt: skip
+            what = "retried"
             with self._lock:
-                self.counts[what] += 1
+                heapq.heappush(self._wakeups, time.monotonic() + wait)
+        return what if kept else None
