@@ -163,10 +163,13 @@ class Dispatcher:
                 self._release(claimed[k:])
                 break
             outcomes.append((row, self._send(row, send)))
-        if outcomes:  # one commit for the batch's outcomes
+        if outcomes:  # one commit for the batch's outcomes, the delivered in one statement
+            answered = [(r.id, r.attempts, int(o.status or 0)) for r, o in outcomes if o.delivered]
             with self.store.engine.begin() as conn:
-                done = [self._record(conn, row, outcome) for row, outcome in outcomes]
+                delivered = repo.mark_delivered_many(conn, answered, utcnow())
+                done = [self._record(conn, r, o) for r, o in outcomes if not o.delivered]
             with self._lock:
+                self.counts["delivered"] += delivered
                 for what in done:
                     if what is not None:
                         self.counts[what] += 1
@@ -193,14 +196,10 @@ class Dispatcher:
         return send(row.url, body, headers)
 
     def _record(self, conn: Any, row: Any, outcome: Outcome) -> str | None:
-        """Record one attempt's outcome (ignored where the claim is no longer ours); what
-        became of the delivery, or None."""
+        """Record one failed attempt's outcome (ignored where the claim is no longer ours);
+        what became of the delivery, or None."""
         now = utcnow()
-        if outcome.delivered:
-            assert outcome.status is not None
-            kept = repo.mark_delivered(conn, row.id, row.attempts, outcome.status, now)
-            what = "delivered"
-        elif row.attempts >= self.max_attempts:
+        if row.attempts >= self.max_attempts:
             error = outcome.error or "no answer"
             kept = repo.mark_dead(conn, row.id, row.attempts, outcome.status, error, now)
             what = "dead"

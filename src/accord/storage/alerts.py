@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, literal, select, text, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, literal, select, text, update
 
 from accord.storage.tables import alerts, deliveries, partners, webhooks
 
@@ -285,12 +285,28 @@ def release(conn: Connection, delivery_id: int, attempts: int, now: datetime) ->
     return _finish(conn, delivery_id, attempts, attempts=attempts - 1, next_attempt_at=now)
 
 
-def mark_delivered(
-    conn: Connection, delivery_id: int, attempts: int, status: int, now: datetime
-) -> bool:
-    """A claimed attempt was answered 2xx: the delivery is delivered."""
-    return _finish(conn, delivery_id, attempts, status=DELIVERED, last_status=status,
-                   last_error=None, delivered_at=now, next_attempt_at=now)  # fmt: skip
+def mark_delivered_many(
+    conn: Connection, answered: Sequence[tuple[int, int, int]], now: datetime
+) -> int:
+    """Claimed attempts answered 2xx, ``(delivery_id, attempts, status)`` each: those
+    deliveries are delivered (one statement; a claim that no longer holds is left alone);
+    return how many claims still held."""
+    if not answered:
+        return 0
+    d = deliveries.c
+    statement = (
+        update(deliveries)
+        .where(d.id == bindparam("b_id"), d.status == PENDING, d.attempts == bindparam("b_token"))
+        .values(
+            status=DELIVERED,
+            last_status=bindparam("b_status"),
+            last_error=None,
+            delivered_at=now,
+            next_attempt_at=now,
+        )
+    )
+    rows = [{"b_id": i, "b_token": t, "b_status": s} for i, t, s in answered]
+    return int(conn.execute(statement, rows).rowcount)
 
 
 def mark_retry(
