@@ -45,6 +45,9 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 DAY_S = 86_400.0
+# Deep-space propagation in calls of at most this many objects and states (about 10 ms).
+GIL_SLICE_OBJECTS = 1024
+GIL_SLICE_STATES = 16_384
 TCA_TOLERANCE_S = 1e-6
 DEFAULT_STEP_S = 30.0
 
@@ -97,7 +100,16 @@ class Sgp4Ensemble:
         self._deep = np.flatnonzero(~near)
         self._column = np.full(len(self.satrecs), -1, dtype=np.int64)
         self._column[self._near] = np.arange(len(self._near))
-        self._array = SatrecArray([self.satrecs[k] for k in self._deep])
+        # python-sgp4 holds the GIL through a call: deep-space objects are propagated in
+        # slices of at most GIL_SLICE_STATES states, so that other threads (a server's
+        # requests, its alert dispatcher) wait milliseconds, not the whole propagation.
+        self._arrays = [
+            (chunk, SatrecArray([self.satrecs[k] for k in chunk]))
+            for chunk in np.array_split(
+                self._deep, max(1, -(-len(self._deep) // GIL_SLICE_OBJECTS))
+            )
+            if len(chunk)
+        ]
         # Minutes from each near-Earth element set's epoch to the ensemble's start.
         self._minutes0 = np.array(
             [
@@ -131,8 +143,12 @@ class Sgp4Ensemble:
             valid[self._near] = (out[:, 6, :] == 0).T & np.isfinite(out[:, 0, :]).T
         if len(self._deep):
             jd, fr = self._jd(seconds)
-            error, rd, vd = self._array.sgp4(jd, fr)
-            r[self._deep], v[self._deep], valid[self._deep] = rd, vd, error == 0
+            for chunk, array in self._arrays:
+                span = max(1, GIL_SLICE_STATES // len(chunk))
+                for k in range(0, len(seconds), span):
+                    part = slice(k, k + span)
+                    error, rd, vd = array.sgp4(jd[part], fr[part])
+                    r[chunk, part], v[chunk, part], valid[chunk, part] = rd, vd, error == 0
         return r, v, valid
 
     def states_of(
