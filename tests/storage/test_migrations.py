@@ -12,7 +12,7 @@ from accord.storage.tables import metadata
 def test_migrations_match_the_tables(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
-    assert schema_revision(engine) == "0006"
+    assert schema_revision(engine) == "0007"
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)

@@ -210,6 +210,10 @@ conjunctions = Table(
     # the operators' ephemerides a side was screened from (migration 0006), else None
     Column("ephemeris_id_1", Integer),
     Column("ephemeris_id_2", Integer),
+    # an ellipsoid run's volumes (migration 0007), else None: [[R, T, N] of object 1, of
+    # object 2] (km) and [object 2 in object 1's, object 1 in object 2's] (None: not applied)
+    Column("volume_rtn_km", JSON),
+    Column("volume_distance", JSON),
     Index("ix_conjunctions_pair_tca", "norad_cat_id_1", "norad_cat_id_2", "tca"),
 )
 
