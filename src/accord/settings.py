@@ -12,9 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from accord.core.volumes import CARA_VOLUMES, volume_table
 from accord.errors import ConfigurationError
 
 
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1,
         gt=0,
         description="Threads that screen blocks of time in parallel.",
+    )
+    screening_cara_volumes: list[tuple[float, float, float, float]] = Field(
+        default_factory=lambda: list(CARA_VOLUMES),
+        description="The ellipsoids of --volume cara by perigee band: rows of the band's "
+        "upper perigee bound and the radial, in-track and cross-track semi-axes (km), bounds "
+        "increasing, the last inf (NASA CARA's by default); JSON in the environment.",
     )
     api_quota: int = Field(
         default=300,
@@ -83,6 +90,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between heartbeat comments on an idle alert event stream.",
     )
+
+    @field_validator("screening_cara_volumes")
+    @classmethod
+    def _volume_table(
+        cls, rows: list[tuple[float, float, float, float]]
+    ) -> list[tuple[float, float, float, float]]:
+        volume_table(rows)  # raises ValueError with what was expected
+        return rows
 
     @property
     def url(self) -> str:

@@ -10,6 +10,7 @@ pair's conjunction data and nothing else; ITA has no agreement.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,43 @@ def test_cdm_not_received_is_missing(screened: Screened) -> None:
     for user, ref in (("ita", "1"), ("ita", "2"), ("rec", "1"), ("deu", "2"), ("deu", "4")):
         assert error(user, ref) == missing
     assert _cdm(screened, "deu", "1", "pdf").status_code == 422
+
+
+def test_an_ellipsoid_run_is_stored_and_its_cdms_carry_the_ellipsoid(
+    screened: Screened, shared_data: Path
+) -> None:
+    """A run in NASA CARA's ellipsoids: stored as volume "cara", each conjunction with both
+    objects' ellipsoids and distances, and its CDMs (served from the stored rows) with
+    object 1's ellipsoid as SCREEN_VOLUME_X/Y/Z (RTN), valid against the XSD."""
+    etree = pytest.importorskip("lxml.etree")
+    schema = etree.XMLSchema(etree.parse(str(shared_data / XSD)))
+    result = screen_catalogue(screened.store, window=timedelta(hours=6), volume="cara")
+    assert result.volume == "cara" and result.threshold_km == 51.0 and result.conjunctions
+    run = screened.get(f"/api/v1/screening-runs/{result.run_id}", "admin").json()
+    assert (run["volume"], run["threshold_km"]) == ("cara", 51.0)
+    assert run["n_conjunctions"] == len(result.conjunctions)
+    path = f"/api/v1/screening-runs/{result.run_id}/conjunctions"
+    items = screened.get(path, "admin").json()["items"]
+    assert [i["volume_rtn_km"] for i in items] == [
+        [list(a) for a in c.volume_rtn_km or ()] for c in result.conjunctions
+    ]
+    assert [i["volume_distance"] for i in items] == [
+        list(c.volume_distance or ()) for c in result.conjunctions
+    ]
+    with screened.store.engine.connect() as conn:
+        stored = repo.screening_run(conn, int(result.run_id or 0))
+    assert stored is not None
+    issued = conjunction_cdms(result, created=stored.created_at)
+    for index, conjunction in enumerate(result.conjunctions, start=1):
+        xml = screened.get(f"{path}/{index}/cdm", "admin", format="xml")
+        schema.assertValid(etree.fromstring(xml.content))
+        (cdm,) = load_cdm_xml(xml.content).records
+        assert cdm == issued[index - 1]
+        assert (cdm.screen_volume_frame, cdm.screen_volume_shape) == ("RTN", "ELLIPSOID")
+        assert conjunction.volume_rtn_km is not None
+        axes_m = [1000.0 * a for a in conjunction.volume_rtn_km[0]]
+        assert [cdm.screen_volume_x_m, cdm.screen_volume_y_m, cdm.screen_volume_z_m] == axes_m
+        kvn = screened.get(f"{path}/{index}/cdm", "admin", format="kvn").text
+        assert re.search(r"^SCREEN_VOLUME_SHAPE\s+= ELLIPSOID$", kvn, re.M)
+        x = re.search(r"^SCREEN_VOLUME_X\s+= (\S+) \[m\]$", kvn, re.M)
+        assert x is not None and float(x.group(1)) == axes_m[0]

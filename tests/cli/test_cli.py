@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from accord.cli.main import cli
+from accord.formats.cdm import load_cdm
 from accord.formats.tle import load_tle
 from accord.services.demo import DEMO_DIR
 
@@ -159,6 +160,49 @@ def test_screen_json(home: Path) -> None:
     assert json.loads(files.output)["conjunctions"] == data["conjunctions"]
     bad = run(home, "screen", "--window", "7 weeks")
     assert bad.exit_code == 2 and "expected a number and a unit" in bad.output
+
+
+def _in_ellipsoid(state: list[float], other: list[float], axes: list[float]) -> float:
+    """Normalized distance of ``other`` in the RTN ellipsoid ``axes`` (km) of ``state``
+    (TEME position and velocity, km, km/s)."""
+    r, v, p = np.array(state[:3]), np.array(state[3:]), np.array(other[:3])
+    radial = r / np.linalg.norm(r)
+    normal = np.cross(r, v) / np.linalg.norm(np.cross(r, v))
+    offset = np.array([radial, np.cross(normal, radial), normal]) @ (p - r)
+    return float(np.linalg.norm(offset / np.array(axes)))
+
+
+def test_screen_in_cara_ellipsoids(home: Path, tmp_path: Path) -> None:
+    demo = str(DEMO_DIR / "celestrak_active_2026-03-04_sample.txt")
+    result = run(home, "screen", "--input", demo, "--window", "6h", "--volume", "cara",
+                 "--json", "--cdm-dir", str(tmp_path / "cdm"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["volume"] == "cara" and data["threshold_km"] == 51.0
+    assert data["conjunctions"] and len(data["cdm_files"]) == len(data["conjunctions"])
+    for c, path in zip(data["conjunctions"], data["cdm_files"], strict=True):
+        axes1, axes2 = c["volume_rtn_km"]
+        d1 = _in_ellipsoid(c["state1_teme"], c["state2_teme"], axes1)
+        d2 = _in_ellipsoid(c["state2_teme"], c["state1_teme"], axes2)
+        assert min(d1, d2) <= 1.0, c  # inside object 1's volume or object 2's
+        assert np.allclose(c["volume_distance"], [d1, d2], rtol=0, atol=1e-9)
+        cdm = load_cdm(Path(path).read_text()).records[0]
+        assert (cdm.screen_volume_frame, cdm.screen_volume_shape) == ("RTN", "ELLIPSOID")
+        volume_m = [cdm.screen_volume_x_m, cdm.screen_volume_y_m, cdm.screen_volume_z_m]
+        assert volume_m == [1000.0 * a for a in axes1]  # object 1's ellipsoid, in m
+    both = run(home, "screen", "--input", demo, "--volume", "cara", "--threshold-km", "3")
+    assert both.exit_code == 2
+    assert "--volume cara and --threshold-km exclude each other" in both.output
+    stored = run(home, "screen", "--window", "6h", "--volume", "cara", "--json")
+    assert stored.exit_code == 0, stored.output
+    run_id = json.loads(stored.output)["run_id"]
+    with sqlite3.connect(home / "accord.db") as db:
+        (volume,) = db.execute(
+            "SELECT volume FROM screening_runs WHERE id = ?", (run_id,)
+        ).fetchone()
+    assert volume == "cara"
+    sphere = json.loads(run(home, "screen", "--window", "6h", "--json").output)
+    assert sphere["volume"] == "sphere" and sphere["conjunctions"][0]["volume_rtn_km"] is None
 
 
 def test_cdm_show_and_validate(shared_data: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.table import Table
 
 from accord.cli.common import (
@@ -61,6 +62,10 @@ def _primaries(text: str | None) -> list[int] | None:
 @click.option("--window", default="7d", show_default=True, help="Window length: 6h, 7d...")
 @click.option("--threshold-km", type=click.FloatRange(min=0, min_open=True), default=5.0,
               show_default=True, help="Screening sphere radius.")  # fmt: skip
+@click.option("--volume", type=click.Choice(["sphere", "cara"]), default="sphere",
+              show_default=True,
+              help="A sphere of --threshold-km, or NASA CARA's RTN ellipsoids by orbit regime "
+                   "(setting ACCORD_SCREENING_CARA_VOLUMES).")  # fmt: skip
 @click.option("--primaries", help="Screen only these objects (NORAD,NORAD,...) against all.")
 @click.option("--step", type=click.FloatRange(min=1.0), default=DEFAULT_STEP_S,
               show_default=True, help="Sieve window in seconds (any value is safe).")  # fmt: skip
@@ -77,6 +82,7 @@ def screen(
     start: datetime | None,
     window: str,
     threshold_km: float,
+    volume: str,
     primaries: str | None,
     step: float,
     limit: int,
@@ -85,17 +91,26 @@ def screen(
     as_json: bool,
 ) -> None:
     """Screen the catalogue (or --input files) for conjunctions."""
+    explicit = ctx.get_parameter_source("threshold_km") is not ParameterSource.DEFAULT
+    if volume == "cara" and explicit:
+        raise click.UsageError(
+            "--volume cara and --threshold-km exclude each other: the CARA ellipsoids have "
+            "their own sizes (ACCORD_SCREENING_CARA_VOLUMES); give one or the other"
+        )
     options = {
         "start": start,
         "window": parse_duration(window) if window else DEFAULT_WINDOW,
         "threshold_km": threshold_km,
         "primaries": _primaries(primaries),
         "step_s": step,
+        "volume": volume,
     }
     with progress_bar("screening", enabled=not as_json) as update:
         if inputs:
-            workers = settings_from(ctx).screening_workers
-            result = screen_files(list(inputs), progress=update, workers=workers, **options)
+            settings = settings_from(ctx)
+            result = screen_files(list(inputs), progress=update, **options,
+                                  workers=settings.screening_workers,
+                                  cara_volumes=settings.screening_cara_volumes)  # fmt: skip
         else:
             with opened_store(ctx) as store:
                 result = screen_catalogue(store, progress=update, **options)
@@ -110,7 +125,9 @@ def screen(
     rows = sorted(result.conjunctions, key=lambda c: (-(c.pc or 0.0), c.miss_distance_km))
     rows = rows[:limit]
     table = Table(
-        title=f"{len(result.conjunctions)} conjunctions under {threshold_km:g} km among "
+        title=f"{len(result.conjunctions)} conjunctions "
+        + ("in NASA CARA ellipsoids" if volume == "cara" else f"under {threshold_km:g} km")
+        + " among "
         f"{result.n_objects} objects, {result.start.isoformat(timespec='seconds')} + "
         f"{result.window_s / 86400:g} d (riskiest first)"
     )

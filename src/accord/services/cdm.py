@@ -152,8 +152,9 @@ def conjunction_cdms(
     States are rotated from TEME into the GCRF at TCA; for an element set the covariance
     is the default one the Pc used (COVARIANCE_METHOD = DEFAULT), for an object screened
     from an operator's ephemeris (``ephemerides``, by catalogue number; EPHEMERIS_NAME from
-    ``ephemeris_names``) the ephemeris' own (CALCULATED); the screening volume is the sphere
-    of the run (an RTN ellipsoid with equal axes).
+    ``ephemeris_names``) the ephemeris' own (CALCULATED); the screening volume is object 1's
+    RTN ellipsoid in an ellipsoid run (SCREEN_VOLUME_X/Y/Z: its radial, in-track and
+    cross-track semi-axes), else the run's sphere (an RTN ellipsoid with equal axes).
     """
     created = created or utcnow()
     ephemerides = ephemerides or {}
@@ -187,7 +188,9 @@ def conjunction_cdms(
             else:
                 es = result.elements[norad]
                 objects.append(_cdm_object(es, r[side, k], v[side, k], covariance[side, k]))
-        threshold_m = result.threshold_km * 1000.0
+        volume_m = (result.threshold_km * 1000.0,) * 3
+        if c.volume_rtn_km is not None:
+            volume_m = _scaled(c.volume_rtn_km[0])
         out.append(
             Cdm(
                 creation_date=created,
@@ -202,9 +205,9 @@ def conjunction_cdms(
                 stop_screen_period=result.start + timedelta(seconds=result.window_s),
                 screen_volume_frame="RTN",
                 screen_volume_shape="ELLIPSOID",
-                screen_volume_x_m=threshold_m,
-                screen_volume_y_m=threshold_m,
-                screen_volume_z_m=threshold_m,
+                screen_volume_x_m=volume_m[0],
+                screen_volume_y_m=volume_m[1],
+                screen_volume_z_m=volume_m[2],
                 collision_probability=c.pc,
                 collision_probability_method=c.pc_method if c.pc is not None else None,
                 object1=objects[0],

@@ -146,11 +146,13 @@ def stored_result(
         conjunctions=conjunctions,
         run_id=run.id,
         elements={es.norad_cat_id: es for es in elements},
+        volume=run.volume,
     )
 
 
 def stored_conjunction(values: dict[str, Any], name1: str | None, name2: str | None) -> Conjunction:
     """A stored conjunction row's values as the screening's :class:`Conjunction`."""
+    axes, distance = values.get("volume_rtn_km"), values.get("volume_distance")
     return Conjunction(
         object1=int(values["norad_cat_id_1"]),
         object2=int(values["norad_cat_id_2"]),
@@ -167,6 +169,8 @@ def stored_conjunction(values: dict[str, Any], name1: str | None, name2: str | N
         pc=values["pc"],
         pc_method=values["pc_method"],
         covariance_source=values["covariance_source"],
+        volume_rtn_km=None if axes is None else (_triple(axes[0]), _triple(axes[1])),
+        volume_distance=None if distance is None else (distance[0], distance[1]),
     )
 
 

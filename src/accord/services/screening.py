@@ -14,6 +14,12 @@ import numpy as np
 from accord.core.pc import PcMethod, probability_of_collision
 from accord.core.screening import DEFAULT_STEP_S, Conjunctions, Sgp4Ensemble, screen
 from accord.core.time import jd_from_datetime
+from accord.core.volumes import (
+    CARA_VOLUMES,
+    VolumeConjunctions,
+    regime_semi_axes_km,
+    screen_ellipsoids,
+)
 from accord.errors import InvalidRequestError
 from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet
@@ -33,6 +39,8 @@ __all__ = [
     "screen_files",
 ]
 DEFAULT_WINDOW = timedelta(days=7)
+VOLUMES = ("sphere", "cara")  # a sphere of threshold_km, or NASA CARA's ellipsoids by regime
+Triple = tuple[float, float, float]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,11 @@ class Conjunction:
     pc: float | None = None
     pc_method: str | None = None
     covariance_source: str | None = None
+    # An ellipsoid run's volumes: both objects' semi-axes (R, T, N; km) and the normalized
+    # distance of object 2 in object 1's ellipsoid and of object 1 in object 2's (None
+    # where that object's volume did not apply: not a primary).
+    volume_rtn_km: tuple[Triple, Triple] | None = None
+    volume_distance: tuple[float | None, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data (TCA in ISO 8601 UTC to the microsecond)."""
@@ -73,6 +86,15 @@ class Conjunction:
             "pc": self.pc,
             "pc_method": self.pc_method,
             "covariance_source": self.covariance_source,
+            **self.volume_values(),
+        }
+
+    def volume_values(self) -> dict[str, Any]:
+        """``volume_rtn_km`` and ``volume_distance`` as JSON lists (None in a sphere run)."""
+        axes, distance = self.volume_rtn_km, self.volume_distance
+        return {
+            "volume_rtn_km": None if axes is None else [list(a) for a in axes],
+            "volume_distance": None if distance is None else list(distance),
         }
 
 
@@ -91,6 +113,7 @@ class ScreeningResult:
     skipped: list[str] = field(default_factory=list)
     run_id: int | None = None
     elements: dict[int, ElementSet] = field(default_factory=dict, repr=False)
+    volume: str = "sphere"  # or "cara": threshold_km is then the largest semi-axis applied
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data."""
@@ -98,6 +121,7 @@ class ScreeningResult:
             "run_id": self.run_id,
             "start": self.start.isoformat() + "Z",
             "window_s": self.window_s,
+            "volume": self.volume,
             "threshold_km": self.threshold_km,
             "step_s": self.step_s,
             "n_objects": self.n_objects,
@@ -132,13 +156,19 @@ def screen_element_sets(
     step_s: float = DEFAULT_STEP_S,
     workers: int = 1,
     progress: Progress | None = None,
+    volume: str = "sphere",
+    cara_volumes: Sequence[Sequence[float]] = CARA_VOLUMES,
 ) -> ScreeningResult:
     """Screen element sets against each other (or ``primaries`` against all), in
-    ``workers`` threads.
+    ``workers`` threads, in a sphere of ``threshold_km`` or (``volume="cara"``) in each
+    object's RTN ellipsoid from ``cara_volumes`` by its perigee (rows as
+    :data:`accord.core.volumes.CARA_VOLUMES`; ``threshold_km`` is then not used).
 
     ``start`` defaults to the latest epoch among the element sets: the window begins where
     the freshest data does.
     """
+    if volume not in VOLUMES:
+        raise InvalidRequestError(f"volume must be one of {', '.join(VOLUMES)}, got {volume!r}")
     if threshold_km <= 0 or window.total_seconds() <= 0 or step_s <= 0:
         raise InvalidRequestError("threshold, window and step must be positive")
     usable, skipped = screenable(records)
@@ -154,18 +184,25 @@ def screen_element_sets(
         primary_index = np.array([index[p] for p in primaries], dtype=np.int64)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    ensemble = Sgp4Ensemble([satrec_of(es) for es in usable], *jd_from_datetime(start))
+    satrecs = [satrec_of(es) for es in usable]
+    ensemble = Sgp4Ensemble(satrecs, *jd_from_datetime(start))
     timings["initialise"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    found = screen(
-        ensemble,
-        window.total_seconds(),
-        threshold_km=threshold_km,
-        step_s=step_s,
-        primaries=primary_index,
-        workers=workers,
-        progress=progress,
-    )
+    options: dict[str, Any] = {"step_s": step_s, "primaries": primary_index,
+                               "workers": workers, "progress": progress}  # fmt: skip
+    volumes = None
+    if volume == "cara":
+        perigee_km = np.array([sat.altp * sat.radiusearthkm for sat in satrecs])
+        try:
+            axes = regime_semi_axes_km(perigee_km, cara_volumes)
+        except ValueError as exc:
+            raise InvalidRequestError(f"CARA screening volumes: {exc}") from exc
+        volumes = screen_ellipsoids(ensemble, window.total_seconds(), axes, **options)
+        found = volumes.conjunctions
+        applied = axes if primary_index is None else axes[primary_index]
+        threshold_km = float(applied.max())
+    else:
+        found = screen(ensemble, window.total_seconds(), threshold_km=threshold_km, **options)
     timings["screen"] = time.perf_counter() - t0
     return ScreeningResult(
         start=start,
@@ -174,10 +211,11 @@ def screen_element_sets(
         step_s=step_s,
         n_objects=len(usable),
         primaries=list(primaries or []),
-        conjunctions=_conjunctions(found, usable, start),
+        conjunctions=_conjunctions(found, usable, start, volumes),
         timings=timings,
         skipped=skipped,
         elements={es.norad_cat_id: es for es in usable},
+        volume=volume,
     )
 
 
@@ -200,7 +238,10 @@ def _pc_with_default_covariance(
 
 
 def _conjunctions(
-    found: Conjunctions, usable: Sequence[ElementSet], start: datetime
+    found: Conjunctions,
+    usable: Sequence[ElementSet],
+    start: datetime,
+    volumes: VolumeConjunctions | None = None,
 ) -> list[Conjunction]:
     rel_r, rel_v = found.relative_rtn()
     tcas = [start + timedelta(microseconds=round(float(t) * 1e6)) for t in found.tca_s]
@@ -225,9 +266,19 @@ def _conjunctions(
                 pc=float(pc[k]) if np.isfinite(pc[k]) else None,
                 pc_method=PcMethod.FOSTER.ccsds_name,
                 covariance_source="default",
+                **({} if volumes is None else _volume_fields(volumes, k)),
             )
         )
     return out
+
+
+def _volume_fields(volumes: VolumeConjunctions, k: int) -> dict[str, Any]:
+    """Conjunction ``k``'s ``volume_rtn_km`` and ``volume_distance``."""
+    d1, d2 = float(volumes.distance1[k]), float(volumes.distance2[k])
+    return {
+        "volume_rtn_km": (triple(volumes.semi_axes1_km[k]), triple(volumes.semi_axes2_km[k])),
+        "volume_distance": (None if np.isnan(d1) else d1, None if np.isnan(d2) else d2),
+    }
 
 
 def triple(x: np.ndarray) -> tuple[float, float, float]:
@@ -251,6 +302,7 @@ def screen_catalogue(store: Store, **options: Any) -> ScreeningResult:
     conjunctions into events (:mod:`accord.services.events`)."""
     entries = current_catalogue(store)
     options.setdefault("workers", store.settings.screening_workers)
+    options.setdefault("cara_volumes", store.settings.screening_cara_volumes)
     result = screen_element_sets([e.elements for e in entries], **options)
     ids = {e.elements.norad_cat_id: e.element_set_id for e in entries}
     result.run_id = store_run(store, result, ids)
@@ -277,7 +329,7 @@ def store_run(
             created_at=utcnow(),
             window_start=result.start,
             window_s=result.window_s,
-            volume="sphere",
+            volume=result.volume,
             threshold_km=result.threshold_km,
             step_s=result.step_s,
             primaries=result.primaries,
@@ -310,6 +362,7 @@ def store_run(
                     "covariance_source": c.covariance_source,
                     "hard_body_radius_m": DEFAULT_HBR_M if c.pc is not None else None,
                     "at_edge": int(c.at_edge),
+                    **c.volume_values(),
                 }
                 for c in result.conjunctions
             ],
