@@ -34,10 +34,11 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sgp4.api import Satrec, SatrecArray
+from sgp4.api import Satrec
 
 from accord.core.brackets import AT_END, AT_START, BRACKET_COLUMNS, primary_brackets
 from accord.core.encounter import rtn_to_inertial
+from accord.core.sgp4_kernel import parameters, propagate
 from accord.core.sieve import block_brackets, interval_bounds
 
 FloatArray = NDArray[np.float64]
@@ -45,9 +46,6 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 DAY_S = 86_400.0
-# Deep-space propagation in calls of at most this many objects and states (about 10 ms).
-GIL_SLICE_OBJECTS = 1024
-GIL_SLICE_STATES = 16_384
 TCA_TOLERANCE_S = 1e-6
 DEFAULT_STEP_S = 30.0
 
@@ -82,8 +80,10 @@ class Sgp4Ensemble:
 
     States at common times come from heyoka's compiled, vectorised SGP4
     (``heyoka.model.sgp4_propagator``: Biscani & Izzo, heyoka, MNRAS 2021) for near-Earth
-    element sets when heyoka is installed, and from python-sgp4 (Vallado's code) for
-    deep-space ones and otherwise; the two agree to 1e-8 km.
+    element sets when heyoka is installed, and from :mod:`accord.core.sgp4_kernel`
+    (Vallado's code compiled with numba, free of the GIL) for deep-space ones and otherwise;
+    both agree with python-sgp4 to 1e-8 km.  States of single objects at their own times
+    (refinement) come from python-sgp4.
     """
 
     def __init__(self, satrecs: Sequence[Satrec], jd0: float, fr0: float) -> None:
@@ -100,16 +100,9 @@ class Sgp4Ensemble:
         self._deep = np.flatnonzero(~near)
         self._column = np.full(len(self.satrecs), -1, dtype=np.int64)
         self._column[self._near] = np.arange(len(self._near))
-        # python-sgp4 holds the GIL through a call: deep-space objects are propagated in
-        # slices of at most GIL_SLICE_STATES states, so that other threads (a server's
-        # requests, its alert dispatcher) wait milliseconds, not the whole propagation.
-        self._arrays = [
-            (chunk, SatrecArray([self.satrecs[k] for k in chunk]))
-            for chunk in np.array_split(
-                self._deep, max(1, -(-len(self._deep) // GIL_SLICE_OBJECTS))
-            )
-            if len(chunk)
-        ]
+        # Deep-space element sets (and all without heyoka) go to the compiled kernel, which
+        # releases the GIL (python-sgp4 holds it through a whole call).
+        self._params = parameters([self.satrecs[k] for k in self._deep])
         # Minutes from each near-Earth element set's epoch to the ensemble's start.
         self._minutes0 = np.array(
             [
@@ -143,12 +136,8 @@ class Sgp4Ensemble:
             valid[self._near] = (out[:, 6, :] == 0).T & np.isfinite(out[:, 0, :]).T
         if len(self._deep):
             jd, fr = self._jd(seconds)
-            for chunk, array in self._arrays:
-                span = max(1, GIL_SLICE_STATES // len(chunk))
-                for k in range(0, len(seconds), span):
-                    part = slice(k, k + span)
-                    error, rd, vd = array.sgp4(jd[part], fr[part])
-                    r[chunk, part], v[chunk, part], valid[chunk, part] = rd, vd, error == 0
+            error, rd, vd = propagate(self._params, jd, fr)
+            r[self._deep], v[self._deep], valid[self._deep] = rd, vd, error == 0
         return r, v, valid
 
     def states_of(
