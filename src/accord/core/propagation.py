@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from math import pi
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sgp4.api import SGP4_ERRORS, WGS72, Satrec, SatrecArray
+from sgp4.api import SGP4_ERRORS, WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
 from accord.core.time import jd_plus_minutes, normalize_jd
 
@@ -193,6 +194,43 @@ def satrecs_from_arrays(
         )
         for i, jd, fr, n, e, inc, raan, argp, m, b, ndot, nddot in rows
     ]
+
+
+# What sgp4init takes beside the gravity model, then what it does not set (catalogue fields).
+_INIT_FIELDS = ("operationmode", "satnum", "bstar", "ndot", "nddot", "ecco", "argpo", "inclo",
+                "mo", "no_kozai", "nodeo")  # fmt: skip
+_KEPT_FIELDS = ("jdsatepoch", "jdsatepochF", "epochyr", "epochdays", "classification",
+                "intldesg", "elnum", "revnum", "ephtype")  # fmt: skip
+
+
+def satrec_fields(sat: Satrec) -> tuple[Any, ...]:
+    """Given a Satrec, return plain values from which :func:`satrec_from_fields` rebuilds it.
+
+    python-sgp4's ``Satrec`` does not pickle; these fields do, so that element sets can
+    travel to other processes (a Dask cluster's workers).  The rebuilt Satrec is initialised
+    by sgp4init with the same doubles as the original (the epoch by SGP4.cpp's
+    ``twoline2rv`` expression) and propagates bit for bit alike.
+    """
+    gravity = 2 if sat.radiusearthkm == 6378.137 else 0 if sat.mu == 398600.79964 else 1
+    return (gravity, *(getattr(sat, name) for name in _INIT_FIELDS + _KEPT_FIELDS))
+
+
+def satrec_from_fields(fields: Sequence[Any]) -> Satrec:
+    """Given the output of :func:`satrec_fields`, return the Satrec it describes."""
+    gravity, *values = fields
+    init = dict(zip(_INIT_FIELDS, values[: len(_INIT_FIELDS)], strict=True))
+    kept = dict(zip(_KEPT_FIELDS, values[len(_INIT_FIELDS) :], strict=True))
+    sat = Satrec()
+    sat.sgp4init(
+        (WGS72OLD, WGS72, WGS84)[int(gravity)],
+        init["operationmode"],
+        init["satnum"],
+        (kept["jdsatepoch"] + kept["jdsatepochF"]) - _SGP4_EPOCH_JD,
+        *(init[name] for name in _INIT_FIELDS[2:]),
+    )
+    for name, value in kept.items():
+        setattr(sat, name, value)
+    return sat
 
 
 def propagate(

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -38,6 +39,7 @@ from sgp4.api import Satrec
 
 from accord.core.brackets import AT_END, AT_START, BRACKET_COLUMNS, primary_brackets
 from accord.core.encounter import rtn_to_inertial
+from accord.core.propagation import satrec_fields, satrec_from_fields
 from accord.core.sgp4_kernel import parameters, propagate
 from accord.core.sieve import block_brackets, interval_bounds
 
@@ -83,7 +85,8 @@ class Sgp4Ensemble:
     element sets when heyoka is installed, and from :mod:`accord.core.sgp4_kernel`
     (Vallado's code compiled with numba, free of the GIL) for deep-space ones and otherwise;
     both agree with python-sgp4 to 1e-8 km.  States of single objects at their own times
-    (refinement) come from python-sgp4.
+    (refinement) come from python-sgp4.  An ensemble pickles (to a Dask cluster's workers)
+    as its element sets' fields and is rebuilt where it lands: the same states bit for bit.
     """
 
     def __init__(self, satrecs: Sequence[Satrec], jd0: float, fr0: float) -> None:
@@ -111,6 +114,11 @@ class Sgp4Ensemble:
                 for k in self._near
             ]
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Neither Satrec nor heyoka's propagator pickles: send the fields, rebuild both.
+        fields = [satrec_fields(sat) for sat in self.satrecs]
+        return _rebuilt_ensemble, (fields, self.jd0, self.fr0)
 
     @property
     def size(self) -> int:
@@ -184,6 +192,11 @@ class Sgp4Ensemble:
         return states
 
 
+def _rebuilt_ensemble(fields: list[tuple[Any, ...]], jd0: float, fr0: float) -> Sgp4Ensemble:
+    """The :class:`Sgp4Ensemble` that pickled as these Satrec fields and start."""
+    return Sgp4Ensemble([satrec_from_fields(f) for f in fields], jd0, fr0)
+
+
 def _heyoka_propagator(satrecs: list[Satrec]) -> Any:
     """heyoka's SGP4 propagator for near-Earth element sets, or None without heyoka."""
     if not satrecs:
@@ -246,6 +259,85 @@ CELL_SPEED_KM_S = 8.0
 FEW_PRIMARIES = 32
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What every block of one screening shares: ``n_intervals`` node intervals of
+    ``node_step_s`` (s) filling ``[0, duration_s]``, each cut into ``n_windows`` sieve
+    windows; blocks of ``block_intervals``; the sphere ``threshold_km``; and the pairs
+    kept: those with an object marked in ``primary`` ``(n_objects,)`` (every pair when
+    ``all_primary``), found per primary when ``few_primaries``."""
+
+    duration_s: float
+    n_intervals: int
+    node_step_s: float
+    n_windows: int
+    block_intervals: int
+    threshold_km: float
+    primary: BoolArray
+    all_primary: bool
+    few_primaries: bool
+
+    def firsts(self) -> list[int]:
+        """The first node interval of each block."""
+        return list(range(0, self.n_intervals, self.block_intervals))
+
+
+def plan(
+    size: int,
+    duration_s: float,
+    threshold_km: float,
+    step_s: float,
+    node_step_s: float,
+    primaries: IntArray | None,
+    block_intervals: int,
+) -> Plan:
+    """Return the :class:`Plan` of :func:`screen` (whose arguments these are) over an
+    ensemble of ``size`` objects."""
+    n_intervals = max(1, int(np.ceil(duration_s / node_step_s - 1e-9)))
+    node_step = duration_s / n_intervals
+    primary = np.zeros(size, dtype=bool)
+    if primaries is not None:
+        primary[np.asarray(primaries, dtype=np.int64)] = True
+    return Plan(
+        duration_s=duration_s,
+        n_intervals=n_intervals,
+        node_step_s=node_step,
+        n_windows=max(1, round(node_step / step_s)),
+        block_intervals=block_intervals,
+        threshold_km=threshold_km,
+        primary=primary,
+        all_primary=primaries is None,
+        few_primaries=primaries is not None and int(primary.sum()) <= FEW_PRIMARIES,
+    )
+
+
+def screen_block(ensemble: Ensemble, plan: Plan, first: int) -> FloatArray:
+    """Given an ensemble, a :class:`Plan` and the first node interval of a block, return
+    the block's brackets of possible approaches (rows as
+    :data:`accord.core.brackets.BRACKET_COLUMNS`, times in s from the window start)."""
+    node_step, n_intervals = plan.node_step_s, plan.n_intervals
+    last = min(first + plan.block_intervals, n_intervals)
+    times = np.arange(first - 1, last + 2, dtype=np.float64) * node_step
+    r, v, valid = ensemble.states_at(times)
+    r = np.ascontiguousarray(r)
+    margins = getattr(ensemble, "interval_margins", None)
+    if margins is None:
+        kinked = np.zeros((ensemble.size, len(times) - 3), dtype=bool)
+    else:
+        extra, kinked = margins(times)
+    bounds = interval_bounds(r, np.ascontiguousarray(v), np.ascontiguousarray(valid),
+                             node_step, kinked)  # fmt: skip
+    if margins is not None:
+        bounds += extra
+    if plan.few_primaries:
+        index = np.flatnonzero(plan.primary).astype(np.int64)
+        return primary_brackets(r, bounds, node_step, plan.n_windows, first, n_intervals - 1,
+                                plan.threshold_km, SUBSTEPS, index, plan.primary)  # fmt: skip
+    return block_brackets(r, bounds, node_step, plan.n_windows, first, n_intervals - 1,
+                          plan.threshold_km, CELL_SPEED_KM_S, SUBSTEPS, plan.primary,
+                          plan.all_primary)  # fmt: skip
+
+
 def screen(
     ensemble: Ensemble,
     duration_s: float,
@@ -257,6 +349,7 @@ def screen(
     block_intervals: int = BLOCK_INTERVALS,
     workers: int = 1,
     progress: Progress | None = None,
+    client: Any = None,
 ) -> Conjunctions:
     """Given an ensemble and a window ``[0, duration_s]`` (s from the ensemble's start),
     return every approach closer than ``threshold_km`` (a sphere), with its exact TCA.
@@ -269,56 +362,39 @@ def screen(
     others (default: all against all).  ``block_intervals`` bounds memory: states are held
     for that many intervals at a time.  ``workers``: threads that screen blocks of time at
     once (the compiled kernels release the GIL); the result does not depend on it.
+    ``client``: a ``dask.distributed.Client``: the blocks are screened on its cluster
+    instead (:func:`accord.core.cluster.screen_on_cluster`), with the same result.
     """
-    n_intervals = max(1, int(np.ceil(duration_s / node_step_s - 1e-9)))
-    node_step = duration_s / n_intervals
-    n_windows = max(1, round(node_step / step_s))
-    primary = np.zeros(ensemble.size, dtype=bool)
-    if primaries is not None:
-        primary[np.asarray(primaries, dtype=np.int64)] = True
-    primary_index = np.flatnonzero(primary).astype(np.int64)
-    few_primaries = primaries is not None and len(primary_index) <= FEW_PRIMARIES
+    todo = plan(ensemble.size, duration_s, threshold_km, step_s, node_step_s, primaries,
+                block_intervals)  # fmt: skip
+    if client is not None:
+        from accord.core.cluster import screen_on_cluster
 
-    def run(first: int) -> FloatArray:
-        last = min(first + block_intervals, n_intervals)
-        times = np.arange(first - 1, last + 2, dtype=np.float64) * node_step
-        r, v, valid = ensemble.states_at(times)
-        r = np.ascontiguousarray(r)
-        margins = getattr(ensemble, "interval_margins", None)
-        if margins is None:
-            kinked = np.zeros((ensemble.size, len(times) - 3), dtype=bool)
-        else:
-            extra, kinked = margins(times)
-        bounds = interval_bounds(r, np.ascontiguousarray(v), np.ascontiguousarray(valid),
-                                 node_step, kinked)  # fmt: skip
-        if margins is not None:
-            bounds += extra
-        if few_primaries:
-            return primary_brackets(r, bounds, node_step, n_windows, first, n_intervals - 1,
-                                    threshold_km, SUBSTEPS, primary_index, primary)  # fmt: skip
-        return block_brackets(r, bounds, node_step, n_windows, first, n_intervals - 1,
-                              threshold_km, CELL_SPEED_KM_S, SUBSTEPS, primary,
-                              primaries is None)  # fmt: skip
-
-    firsts = list(range(0, n_intervals, block_intervals))
+        return screen_on_cluster(client, ensemble, todo, progress=progress)
+    firsts = todo.firsts()
     found: list[FloatArray] = []
     with ThreadPoolExecutor(max(1, min(workers, len(firsts)))) as pool:
-        for done, rows in enumerate(pool.map(run, firsts), start=1):
+        blocks = pool.map(partial(screen_block, ensemble, todo), firsts)
+        for done, rows in enumerate(blocks, start=1):
             found.append(rows)
             if progress is not None:
-                progress(min(done * block_intervals, n_intervals), n_intervals)
+                progress(min(done * block_intervals, todo.n_intervals), todo.n_intervals)
     brackets = np.concatenate(found) if found else np.empty((0, BRACKET_COLUMNS))
-    return _refine(ensemble, brackets, duration_s, threshold_km, node_step)
+    return refine(ensemble, brackets, duration_s, threshold_km, todo.node_step_s)
 
 
-def _refine(
+def refine(
     ensemble: Ensemble,
     brackets: FloatArray,
     duration_s: float,
     threshold_km: float,
     node_step: float,
 ) -> Conjunctions:
-    """Find each bracket's TCA (root of the exact range rate) and keep the approaches < D.
+    """Given brackets (rows as :data:`accord.core.brackets.BRACKET_COLUMNS`), find each
+    one's TCA (root of the exact range rate) and keep the approaches < D.
+
+    Each pair's result depends only on its own brackets: brackets split by pair may be
+    refined apart and their rows merged in order of TCA, then pair.
 
     A bracket comes from the cubics; before refinement it is made exact: the range rate
     ``f = d . dv`` on exact states must be negative at its start and non-negative at its
