@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Threads that screen blocks of time in parallel.",
     )
+    screening_scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask scheduler (tcp://HOST:PORT) to screen on; none: "
+        "screen in this process.",
+    )
     screening_cara_volumes: list[tuple[float, float, float, float]] = Field(
         default_factory=lambda: list(CARA_VOLUMES),
         description="The ellipsoids of --volume cara by perigee band: rows of the band's "

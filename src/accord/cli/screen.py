@@ -75,6 +75,9 @@ def _primaries(text: str | None) -> list[int] | None:
               help="Write one CCSDS CDM per conjunction into this directory.")  # fmt: skip
 @click.option("--cdm-format", type=click.Choice(["kvn", "xml"]), default="kvn", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Screen on this Dask scheduler's cluster (default: setting "
+                   "ACCORD_SCREENING_SCHEDULER, else in this process).")  # fmt: skip
 @click.pass_context
 def screen(
     ctx: click.Context,
@@ -89,6 +92,7 @@ def screen(
     cdm_dir: Path | None,
     cdm_format: str,
     as_json: bool,
+    scheduler: str | None,
 ) -> None:
     """Screen the catalogue (or --input files) for conjunctions."""
     explicit = ctx.get_parameter_source("threshold_km") is not ParameterSource.DEFAULT
@@ -104,6 +108,7 @@ def screen(
         "primaries": _primaries(primaries),
         "step_s": step,
         "volume": volume,
+        "scheduler": scheduler or settings_from(ctx).screening_scheduler,
     }
     with progress_bar("screening", enabled=not as_json) as update:
         if inputs:

@@ -24,6 +24,7 @@ from accord.errors import InvalidRequestError
 from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet
 from accord.services.catalogue import current_catalogue
+from accord.services.cluster import cluster_client
 from accord.services.collision import DEFAULT_HBR_M, default_covariances_km2
 from accord.services.ingest import decode_submission
 from accord.services.propagation import SGP4_THEORIES, satrec_of
@@ -158,11 +159,13 @@ def screen_element_sets(
     progress: Progress | None = None,
     volume: str = "sphere",
     cara_volumes: Sequence[Sequence[float]] = CARA_VOLUMES,
+    scheduler: str | None = None,
 ) -> ScreeningResult:
     """Screen element sets against each other (or ``primaries`` against all), in
     ``workers`` threads, in a sphere of ``threshold_km`` or (``volume="cara"``) in each
     object's RTN ellipsoid from ``cara_volumes`` by its perigee (rows as
-    :data:`accord.core.volumes.CARA_VOLUMES`; ``threshold_km`` is then not used).
+    :data:`accord.core.volumes.CARA_VOLUMES`; ``threshold_km`` is then not used), on the
+    Dask cluster of ``scheduler`` (``tcp://HOST:PORT``) when one is named.
 
     ``start`` defaults to the latest epoch among the element sets: the window begins where
     the freshest data does.
@@ -187,23 +190,15 @@ def screen_element_sets(
     satrecs = [satrec_of(es) for es in usable]
     ensemble = Sgp4Ensemble(satrecs, *jd_from_datetime(start))
     timings["initialise"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    options: dict[str, Any] = {"step_s": step_s, "primaries": primary_index,
-                               "workers": workers, "progress": progress}  # fmt: skip
-    volumes = None
-    if volume == "cara":
-        perigee_km = np.array([sat.altp * sat.radiusearthkm for sat in satrecs])
-        try:
-            axes = regime_semi_axes_km(perigee_km, cara_volumes)
-        except ValueError as exc:
-            raise InvalidRequestError(f"CARA screening volumes: {exc}") from exc
-        volumes = screen_ellipsoids(ensemble, window.total_seconds(), axes, **options)
-        found = volumes.conjunctions
-        applied = axes if primary_index is None else axes[primary_index]
-        threshold_km = float(applied.max())
-    else:
-        found = screen(ensemble, window.total_seconds(), threshold_km=threshold_km, **options)
-    timings["screen"] = time.perf_counter() - t0
+    with cluster_client(scheduler) as client:
+        t0 = time.perf_counter()
+        options: dict[str, Any] = {"step_s": step_s, "primaries": primary_index,
+                                   "workers": workers, "progress": progress,
+                                   "client": client}  # fmt: skip
+        found, volumes, threshold_km = _screened(ensemble, window, threshold_km, satrecs,
+                                                 primary_index, volume, cara_volumes,
+                                                 options)  # fmt: skip
+        timings["screen"] = time.perf_counter() - t0
     return ScreeningResult(
         start=start,
         window_s=window.total_seconds(),
@@ -217,6 +212,31 @@ def screen_element_sets(
         elements={es.norad_cat_id: es for es in usable},
         volume=volume,
     )
+
+
+def _screened(
+    ensemble: Sgp4Ensemble,
+    window: timedelta,
+    threshold_km: float,
+    satrecs: Sequence[Any],
+    primary_index: np.ndarray | None,
+    volume: str,
+    cara_volumes: Sequence[Sequence[float]],
+    options: dict[str, Any],
+) -> tuple[Conjunctions, VolumeConjunctions | None, float]:
+    """Screen in the sphere or the CARA ellipsoids; return the conjunctions, the volumes'
+    details (None in a sphere) and the threshold in force (km)."""
+    if volume == "cara":
+        perigee_km = np.array([sat.altp * sat.radiusearthkm for sat in satrecs])
+        try:
+            axes = regime_semi_axes_km(perigee_km, cara_volumes)
+        except ValueError as exc:
+            raise InvalidRequestError(f"CARA screening volumes: {exc}") from exc
+        volumes = screen_ellipsoids(ensemble, window.total_seconds(), axes, **options)
+        applied = axes if primary_index is None else axes[primary_index]
+        return volumes.conjunctions, volumes, float(applied.max())
+    found = screen(ensemble, window.total_seconds(), threshold_km=threshold_km, **options)
+    return found, None, threshold_km
 
 
 def _pc_with_default_covariance(
@@ -303,6 +323,7 @@ def screen_catalogue(store: Store, **options: Any) -> ScreeningResult:
     entries = current_catalogue(store)
     options.setdefault("workers", store.settings.screening_workers)
     options.setdefault("cara_volumes", store.settings.screening_cara_volumes)
+    options.setdefault("scheduler", store.settings.screening_scheduler)
     result = screen_element_sets([e.elements for e in entries], **options)
     ids = {e.elements.norad_cat_id: e.element_set_id for e in entries}
     result.run_id = store_run(store, result, ids)
