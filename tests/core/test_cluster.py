@@ -14,18 +14,13 @@ from sgp4.api import Satrec
 from accord.core.cluster import object_ranges, pair_shares, screen_on_cluster
 from accord.core.propagation import satrec_fields, satrec_from_fields
 from accord.core.screening import Conjunctions, Sgp4Ensemble, plan, screen
-from tests.screening_reference import catalogue_sample, median_epoch, read_3le
-
-ONE_MILLISECOND = 1e-3
-ONE_METRE_KM = 1e-3
-SIX_HOURS = 6 * 3600.0
-
-
-@pytest.fixture(scope="module")
-def sample(shared_data: Path) -> tuple[list[Satrec], float, float]:
-    """The recall sample: 2,000 objects of the densest band of the 2023-10-09 catalogue."""
-    return catalogue_sample(shared_data / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt",
-                            2000)  # fmt: skip
+from tests.core.test_screening import (  # the recall sample and its tolerances
+    ONE_METRE_KM,
+    ONE_MILLISECOND,
+    SIX_HOURS,
+    sample,  # noqa: F401 - the fixture
+)
+from tests.screening_reference import median_epoch, read_3le
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +88,8 @@ def test_object_ranges_and_pair_shares() -> None:
 
 @pytest.mark.slow
 def test_cluster_gives_the_single_process_conjunctions(
-    sample: tuple[list[Satrec], float, float], client: Client
+    sample: tuple[list[Satrec], float, float],  # noqa: F811 - the imported fixture
+    client: Client,
 ) -> None:
     """The recall sample over 6 h, all against all: in blocks of time only, in blocks x
     three object ranges (brackets refined in five shares), and through
@@ -110,7 +106,7 @@ def test_cluster_gives_the_single_process_conjunctions(
     assert_same(one, blocks)
 
 
-def test_cluster_with_primaries(sample: tuple[list[Satrec], float, float], client: Client) -> None:
+def test_cluster_with_primaries(sample: tuple[list[Satrec], float, float], client: Client) -> None:  # noqa: F811
     """Many primaries (the grid; pairs owned by their smaller primary) and a few (tested
     one by one against all) give what one process gives."""
     sats, jd, fr = sample

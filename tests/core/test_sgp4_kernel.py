@@ -18,9 +18,8 @@ from accord.core.sgp4_kernel import N_PARAMETERS, parameters, propagate, propaga
 from accord.formats.tle import load_tle
 from accord.services.propagation import satrec_of
 from tests.core.test_propagation import (
-    TCPPVER_ERRORS,
+    assert_tcppver,
     cases,  # noqa: F401 - the fixture
-    lines_match,
     regenerate,
     tcppver,  # noqa: F401 - the fixture
     verification_times,
@@ -46,15 +45,7 @@ def test_tcppver_reproduced_by_the_kernel(cases: list, tcppver: list[str]) -> No
         if code is not None:
             errors.append(code)
     assert deep >= 10  # the set exercises SDP4: resonances, Lyddane, GEO, Molniya
-    assert len(actual) == len(tcppver) == 700
-    previous = ""
-    for number, (expected, got) in enumerate(zip(tcppver, actual, strict=True), start=1):
-        if got == "(Use previous data line)":
-            got = "       0.00000000" + previous[17:107]
-        assert lines_match(expected, got), f"line {number}\n{expected!r}\n{got!r}"
-        if "xx" not in got:
-            previous = got
-    assert errors == TCPPVER_ERRORS
+    assert_tcppver(actual, errors, tcppver)
 
 
 def test_verification_cases_agree_with_python_sgp4_at_every_time(cases: list) -> None:  # noqa: F811
