@@ -11,9 +11,9 @@ import pytest
 from distributed import Client, LocalCluster
 from sgp4.api import Satrec
 
-from accord.core.cluster import object_ranges, pair_shares, screen_on_cluster
+from accord.core.cluster import object_ranges, screen_on_cluster
 from accord.core.propagation import satrec_fields, satrec_from_fields
-from accord.core.screening import Conjunctions, Sgp4Ensemble, plan, screen
+from accord.core.screening import Conjunctions, Sgp4Ensemble, pair_shares, plan, screen
 from tests.core.test_screening import (  # the recall sample and its tolerances
     ONE_METRE_KM,
     ONE_MILLISECOND,

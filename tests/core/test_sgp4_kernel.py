@@ -14,7 +14,13 @@ import pytest
 from sgp4.api import Satrec, SatrecArray
 
 from accord.core.propagation import Propagation
-from accord.core.sgp4_kernel import N_PARAMETERS, parameters, propagate, propagate_minutes
+from accord.core.sgp4_kernel import (
+    N_PARAMETERS,
+    parameters,
+    propagate,
+    propagate_each,
+    propagate_minutes,
+)
 from accord.formats.tle import load_tle
 from accord.services.propagation import satrec_of
 from tests.core.test_propagation import (
@@ -72,6 +78,26 @@ def test_a_single_state_is_the_zero_dimensional_case(cases: list) -> None:  # no
     assert error[0, 0] == e0 == 0
     np.testing.assert_allclose(r[0, 0], r0, rtol=0, atol=ten_micrometres)
     np.testing.assert_allclose(v[0, 0], v0, rtol=0, atol=ten_nanometres_per_s)
+
+
+def test_each_element_set_at_its_own_time(cases: list) -> None:  # noqa: F811
+    sats = [Satrec.twoline2rv(c.line1, c.line2) for c in cases]
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, len(sats), 500)
+    minutes = rng.uniform(-1440.0, 4320.0, 500)
+    jd = np.array([sats[k].jdsatepoch for k in rows])
+    fr = np.array([sats[k].jdsatepochF for k in rows]) + minutes / 1440
+    error, r, v = propagate_each(parameters(sats), rows, jd, fr)
+    assert error.shape == (500,) and r.shape == v.shape == (500, 3)
+    for k, row in enumerate(rows):
+        e0, r0, v0 = sats[row].sgp4(jd[k], fr[k])
+        assert error[k] == e0, (sats[row].satnum, minutes[k])
+        if e0 in (0, 6):
+            np.testing.assert_allclose(r[k], r0, rtol=0, atol=ten_micrometres)
+            np.testing.assert_allclose(v[k], v0, rtol=0, atol=ten_nanometres_per_s)
+        else:
+            assert np.isnan(r[k]).all()
+    assert {sats[row].method for row in rows} == {"d", "n"}
 
 
 @pytest.fixture(scope="module")

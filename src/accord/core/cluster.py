@@ -31,19 +31,19 @@ from numpy.typing import NDArray
 
 from accord.core.brackets import BRACKET_COLUMNS
 from accord.core.screening import (
+    MIN_REFINE_BRACKETS,
     Conjunctions,
     Ensemble,
     Plan,
     Progress,
+    merge,
+    pair_shares,
     refine,
     screen_block,
 )
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-# Brackets per refinement task at least: fewer are not worth a task of their own.
-MIN_REFINE_BRACKETS = 2_000
 
 
 def screen_on_cluster(
@@ -119,20 +119,3 @@ def range_block(ensemble: Ensemble, plan: Plan, first: int, lo: int, hi: int) ->
     i, j = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
     owner = np.where(primary[i], i, j)
     return rows[(owner >= lo) & (owner < hi)]
-
-
-def pair_shares(brackets: FloatArray, size: int, shares: int) -> list[FloatArray]:
-    """Given brackets ``(n, BRACKET_COLUMNS)`` over ``size`` objects, return them in
-    ``shares`` parts, each pair's brackets all in one part (rows keep their order)."""
-    key = brackets[:, 0].astype(np.int64) * size + brackets[:, 1].astype(np.int64)
-    part = key % shares
-    return [brackets[part == k] for k in range(shares)]
-
-
-def merge(parts: list[Conjunctions]) -> Conjunctions:
-    """Given conjunctions of disjoint sets of pairs, return them as one, ordered as
-    :func:`accord.core.screening.refine` orders its rows (by TCA, then ``i``, then ``j``)."""
-    names = list(Conjunctions.__dataclass_fields__)
-    joined = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
-    order = np.lexsort((joined["j"], joined["i"], joined["tca_s"]))
-    return Conjunctions(**{name: values[order] for name, values in joined.items()})

@@ -40,7 +40,7 @@ from sgp4.api import Satrec
 from accord.core.brackets import AT_END, AT_START, BRACKET_COLUMNS, primary_brackets
 from accord.core.encounter import rtn_to_inertial
 from accord.core.propagation import satrec_fields, satrec_from_fields
-from accord.core.sgp4_kernel import parameters, propagate
+from accord.core.sgp4_kernel import parameters, propagate, propagate_each
 from accord.core.sieve import block_brackets, interval_bounds
 
 FloatArray = NDArray[np.float64]
@@ -85,7 +85,8 @@ class Sgp4Ensemble:
     element sets when heyoka is installed, and from :mod:`accord.core.sgp4_kernel`
     (Vallado's code compiled with numba, free of the GIL) for deep-space ones and otherwise;
     both agree with python-sgp4 to 1e-8 km.  States of single objects at their own times
-    (refinement) come from python-sgp4.  An ensemble pickles (to a Dask cluster's workers)
+    (refinement) come from the same two: a propagator over exactly those near-Earth element
+    sets, and the kernel.  An ensemble pickles (to a Dask cluster's workers)
     as its element sets' fields and is rebuilt where it lands: the same states bit for bit.
     """
 
@@ -106,6 +107,8 @@ class Sgp4Ensemble:
         # Deep-space element sets (and all without heyoka) go to the compiled kernel, which
         # releases the GIL (python-sgp4 holds it through a whole call).
         self._params = parameters([self.satrecs[k] for k in self._deep])
+        self._deep_row = np.full(len(self.satrecs), -1, dtype=np.int64)
+        self._deep_row[self._deep] = np.arange(len(self._deep))
         # Minutes from each near-Earth element set's epoch to the ensemble's start.
         self._minutes0 = np.array(
             [
@@ -167,8 +170,7 @@ class Sgp4Ensemble:
             # One propagator over exactly these element sets, each at its own time.
             sub = type(self._propagator)(np.ascontiguousarray(self._sat_data[:, column[near]]))
         minutes0 = self._minutes0[column[near]] if len(near) else np.empty(0)
-        order = np.argsort(index[rest], kind="stable")
-        groups = np.split(order, np.flatnonzero(np.diff(index[rest][order])) + 1)
+        rows = self._deep_row[index[rest]]
 
         def states(seconds: FloatArray) -> States:
             seconds = np.asarray(seconds, dtype=np.float64)
@@ -180,13 +182,10 @@ class Sgp4Ensemble:
                 r[near], v[near] = out[0:3].T, out[3:6].T
                 valid[near] = (out[6] == 0) & np.isfinite(out[0])
             if len(rest):
-                jd, fr = self._jd(seconds[rest])
-                for group in groups:
-                    if len(group):
-                        sat = self.satrecs[int(index[rest[group[0]]])]
-                        error, rg, vg = sat.sgp4_array(jd[group], fr[group])
-                        at = rest[group]
-                        r[at], v[at], valid[at] = rg, vg, error == 0
+                error, r[rest], v[rest] = propagate_each(
+                    self._params, rows, *self._jd(seconds[rest])
+                )
+                valid[rest] = error == 0
             return r, v, valid
 
         return states
@@ -248,9 +247,11 @@ def rtn_matrices(r_km: FloatArray, v_km_s: FloatArray) -> FloatArray:
     return np.swapaxes(rtn_to_inertial(r_km, v_km_s), -1, -2)
 
 
-DEFAULT_NODE_STEP_S = 180.0
+DEFAULT_NODE_STEP_S = 240.0
 SUBSTEPS = 8  # range-rate samples per window when looking for minima of the range
-BLOCK_INTERVALS = 120  # node intervals per task (6 h at the default node step)
+# Brackets per refinement share at least: fewer are not worth a thread or task of their own.
+MIN_REFINE_BRACKETS = 2_000
+BLOCK_INTERVALS = 90  # node intervals per task (6 h at the default node step)
 # Grid cubes are sized for objects up to this speed (circular speed at 100 km altitude is
 # 7.85 km/s); faster ones (eccentric orbits near perigee) search the cubes within reach.
 CELL_SPEED_KM_S = 8.0
@@ -379,8 +380,29 @@ def screen(
             found.append(rows)
             if progress is not None:
                 progress(min(done * block_intervals, todo.n_intervals), todo.n_intervals)
-    brackets = np.concatenate(found) if found else np.empty((0, BRACKET_COLUMNS))
-    return refine(ensemble, brackets, duration_s, threshold_km, todo.node_step_s)
+        brackets = np.concatenate(found) if found else np.empty((0, BRACKET_COLUMNS))
+        # Each pair's brackets refine alone: the threads take a share of the pairs each.
+        share_count = max(1, min(workers, len(brackets) // MIN_REFINE_BRACKETS))
+        shares = pair_shares(brackets, ensemble.size, share_count)
+        arguments = (duration_s, threshold_km, todo.node_step_s)
+        return merge(list(pool.map(lambda share: refine(ensemble, share, *arguments), shares)))
+
+
+def pair_shares(brackets: FloatArray, size: int, shares: int) -> list[FloatArray]:
+    """Given brackets ``(n, BRACKET_COLUMNS)`` over ``size`` objects, return them in
+    ``shares`` parts, each pair's brackets all in one part (rows keep their order)."""
+    key = brackets[:, 0].astype(np.int64) * size + brackets[:, 1].astype(np.int64)
+    part = key % shares
+    return [brackets[part == k] for k in range(shares)]
+
+
+def merge(parts: list[Conjunctions]) -> Conjunctions:
+    """Given conjunctions of disjoint sets of pairs, return them as one, ordered as
+    :func:`accord.core.screening.refine` orders its rows (by TCA, then ``i``, then ``j``)."""
+    names = list(Conjunctions.__dataclass_fields__)
+    joined = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
+    order = np.lexsort((joined["j"], joined["i"], joined["tca_s"]))
+    return Conjunctions(**{name: values[order] for name, values in joined.items()})
 
 
 def refine(

@@ -120,6 +120,37 @@ def propagate_minutes(
     return error, r, v
 
 
+def propagate_each(
+    params: FloatArray, rows: NDArray[np.int64], jd: FloatArray, fr: FloatArray
+) -> tuple[NDArray[np.uint8], FloatArray, FloatArray]:
+    """Element set ``rows[k]`` of ``params`` at UTC Julian date ``jd[k] + fr[k]``, each
+    ``(m,)``: error codes ``(m,)`` and states ``(m, 3)``, as :func:`propagate` gives them."""
+    params = np.ascontiguousarray(params, dtype=np.float64)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    jd = np.ascontiguousarray(jd, dtype=np.float64)
+    fr = np.ascontiguousarray(fr, dtype=np.float64)
+    error = np.zeros((1, len(rows)), dtype=np.uint8)
+    r = np.empty((1, len(rows), 3))
+    v = np.empty((1, len(rows), 3))
+    _propagate_each(params, rows, jd, fr, error, r, v)
+    return error[0], r[0], v[0]
+
+
+@njit(cache=True, nogil=True)
+def _propagate_each(
+    params: FloatArray,
+    rows: NDArray[np.int64],
+    jd: FloatArray,
+    fr: FloatArray,
+    error: NDArray[np.uint8],
+    r: FloatArray,
+    v: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    for k in range(rows.shape[0]):
+        p = params[rows[k]]
+        _one(p, (jd[k] - p[-2]) * 1440.0 + (fr[k] - p[-1]) * 1440.0, error, r, v, 0, k)
+
+
 @njit(cache=True, nogil=True)
 def _propagate_minutes(
     params: FloatArray,

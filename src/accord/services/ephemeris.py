@@ -33,7 +33,6 @@ from accord.core.ephemeris import (
 from accord.core.frames import frame_to_teme
 from accord.core.pc import PcMethod, probability_of_collision
 from accord.core.screening import (
-    DEFAULT_NODE_STEP_S,
     DEFAULT_STEP_S,
     Conjunctions,
     Sgp4Ensemble,
@@ -61,13 +60,13 @@ DEEP_SPACE_MARGIN_KM = 300.0
 LOW_RADIUS_KM = EARTH_RADIUS_KM + 200.0
 # Above about 1,000 s the bound's H^4 growth outruns the saving: at 1,800 s a GPS
 # satellite's 7-day ephemeris made so many candidates that refinement took 19 s (1.6 s at
-# 1,080 s), so the step stops at six times 180 s.
-MAX_NODE_STEP_FACTOR = 6.0
+# 1,080 s), so the step stops there.
+MAX_NODE_STEP_S = 1_080.0
 # With a few primaries against the catalogue, propagating the secondaries is the cost (it
 # falls as 1/H) while the sieve's bound, which grows as H^4, only adds candidates that
-# refinement on exact states discards: twice the all-against-all node step (and twice its
-# sieve window) halves the time for the same conjunctions (docs/screening.md, "Ephemerides").
-FEW_PRIMARIES_NODE_STEP_S = 2.0 * DEFAULT_NODE_STEP_S
+# refinement on exact states discards: 360 s (and twice the sieve window) halves the time of
+# 180 s for the same conjunctions (docs/screening.md, "Ephemerides").
+FEW_PRIMARIES_NODE_STEP_S = 360.0
 FEW_PRIMARIES_STEP_S = 2.0 * DEFAULT_STEP_S
 RTN_FRAMES = ("RTN", "RSW", "RIC", "LVLH_ROTATING", "QSW")
 
@@ -144,9 +143,9 @@ def node_step_for(radius_km: float) -> float:
     anything, return the node step: the interpolation bound grows as ``g^2 r H^4`` with
     ``g = mu / r^3`` (:func:`accord.core.sieve.interval_bounds`), so ``H`` may grow as
     ``r^(5/4)`` for the same bound as :data:`FEW_PRIMARIES_NODE_STEP_S` gives at 200 km
-    altitude (at most six times 180 s)."""
+    altitude (at most :data:`MAX_NODE_STEP_S`)."""
     scale = (max(radius_km, LOW_RADIUS_KM) / LOW_RADIUS_KM) ** 1.25
-    return min(FEW_PRIMARIES_NODE_STEP_S * scale, DEFAULT_NODE_STEP_S * MAX_NODE_STEP_FACTOR)
+    return min(FEW_PRIMARIES_NODE_STEP_S * scale, MAX_NODE_STEP_S)
 
 
 def screen_ephemerides(
