@@ -73,19 +73,26 @@ async def query(
     request: Request, controller: str, class_: str, store: StoreDep, path: str = ""
 ) -> Response:
     """A query in Space-Track's language (see :mod:`accord.services.spacetrack`): the
-    session's user, the policy and the rows read in one transaction, on one worker thread."""
+    session's user, the policy and the rows read in one transaction.
+
+    A query that names a few objects' current rows (:func:`spacetrack.is_small`) is
+    answered at once when the pool has a connection to spare: it is a few indexed reads,
+    and handing it to a worker thread and back costs more than the reads (with the threads
+    and the event loop taking turns at the GIL).  Anything else runs on a worker thread."""
     _controller(controller, class_)
+    parsed = spacetrack.parse(class_, path)
 
     def answer() -> Response:
         with store.transaction():
             principal = session_caller(request, store)
-            parsed = spacetrack.parse(class_, path)
             rows = spacetrack.run(store, parsed, principal)
         if not rows and parsed.format == "json" and not parsed.show_empty:
             return JSONResponse([])
         body, media_type = spacetrack.render(parsed, rows)
         return Response(body, media_type=media_type)
 
+    if spacetrack.is_small(parsed) and store.connection_free():
+        return store.retrying(answer)
     return await run_in_threadpool(store.retrying, answer)
 
 

@@ -295,6 +295,21 @@ def run(store: Store, query: Query, principal: Principal | None) -> list[dict[st
     return rows[query.offset : end]
 
 
+# A query of these classes that names at most this many objects reads a few rows by key:
+# cheap enough to answer without handing it to a worker thread.
+SMALL_CLASSES = ("gp", "satcat")
+SMALL_OBJECTS = 50
+
+
+def is_small(query: Query) -> bool:
+    """True when the query reads at most :data:`SMALL_OBJECTS` named objects' current rows
+    (``gp`` or ``satcat`` by NORAD_CAT_ID)."""
+    if query.class_ not in SMALL_CLASSES:
+        return False
+    numbers = _numbers_of(query)
+    return numbers is not None and len(numbers) <= SMALL_OBJECTS
+
+
 def _numbers_of(query: Query) -> list[int] | None:
     for name, text in query.predicates:
         if name == "NORAD_CAT_ID":

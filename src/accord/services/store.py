@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import QueuePool
 
 from accord.errors import ConfigurationError
 from accord.settings import Settings, load_settings
@@ -91,6 +92,14 @@ class Store:
             if not connection_lost(exc):
                 raise
         return work()
+
+    def connection_free(self) -> bool:
+        """True when taking a connection from the pool will not wait for another to be
+        returned: one is idle in the pool, or the pool has not reached its size."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return True  # no bounded pool: each checkout opens or reuses without waiting
+        return pool.checkedin() > 0 or pool.checkedout() < pool.size()
 
     def memo(self, name: str, size: int = 100_000) -> Memo:
         """The memo called ``name`` (created with room for ``size`` values)."""
