@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 from sgp4.api import Satrec
 
-from accord.core.screening import DEFAULT_NODE_STEP_S, Sgp4Ensemble, rtn_matrices, screen
+from accord.core.screening import (
+    BLOCK_INTERVALS,
+    DEFAULT_NODE_STEP_S,
+    DEFAULT_STEP_S,
+    Sgp4Ensemble,
+    plan,
+    rtn_matrices,
+    screen,
+    spread,
+)
 from accord.core.sieve import interval_bounds
 from tests.screening_reference import (
     ReferenceEncounter,
@@ -98,6 +107,14 @@ def test_workers_do_not_change_the_result(sample: tuple[list[Satrec], float, flo
     assert len(one) > 0
     for name in ("i", "j", "tca_s", "miss_km", "r1_km", "v2_km_s", "at_edge"):
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    # A window of one default block is cut into a block per worker: the same result.
+    todo = plan(600, 3600.0, 5.0, DEFAULT_STEP_S, DEFAULT_NODE_STEP_S, None, BLOCK_INTERVALS)
+    assert len(todo.firsts()) == 1
+    assert len(spread(todo, 2).firsts()) == 2 and len(spread(todo, 1).firsts()) == 1
+    whole = screen(ensemble, 3600.0, workers=1)
+    split = screen(ensemble, 3600.0, workers=2)
+    for name in ("i", "j", "tca_s", "miss_km", "r1_km", "v2_km_s", "at_edge"):
+        assert np.array_equal(getattr(whole, name), getattr(split, name)), name
 
 
 @pytest.mark.slow

@@ -40,6 +40,7 @@ from accord.core.screening import (
     pair_shares,
     refine,
     screen_block,
+    spread,
 )
 
 FloatArray = NDArray[np.float64]
@@ -68,6 +69,7 @@ def screen_on_cluster(
     from distributed import as_completed
 
     size = ensemble.size
+    plan = spread(plan, max(1, sum(client.nthreads().values())))
     ranges = object_ranges(size, 1 if plan.few_primaries else partitions)
     if not plan.all_primary:
         # Ranges without a primary own no pair.
@@ -91,10 +93,9 @@ def screen_on_cluster(
         threads = max(1, sum(client.nthreads().values()))
         shares = max(1, min(threads, len(brackets) // MIN_REFINE_BRACKETS))
     arguments = (plan.duration_s, plan.threshold_km, plan.node_step_s)
-    refined = [
-        client.submit(refine, shared, share, *arguments, pure=False)
-        for share in pair_shares(brackets, size, shares)
-    ]
+    # The shares travel as data of their own, not inside the task graph.
+    parts = client.scatter(pair_shares(brackets, size, shares), hash=False)
+    refined = [client.submit(refine, shared, part, *arguments, pure=False) for part in parts]
     return merge(client.gather(refined))
 
 

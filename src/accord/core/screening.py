@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -312,6 +312,15 @@ def plan(
     )
 
 
+def spread(plan: Plan, workers: int) -> Plan:
+    """Given a :class:`Plan` and a number of workers, return it with blocks small enough
+    that each worker has one (a window shorter than ``workers`` blocks would otherwise
+    leave workers idle).  Blocks only group the node intervals: every interval is sieved
+    alike in any block, so the brackets, and the conjunctions, are the same."""
+    per_worker = -(-plan.n_intervals // max(1, workers))
+    return replace(plan, block_intervals=max(1, min(plan.block_intervals, per_worker)))
+
+
 def screen_block(ensemble: Ensemble, plan: Plan, first: int) -> FloatArray:
     """Given an ensemble, a :class:`Plan` and the first node interval of a block, return
     the block's brackets of possible approaches (rows as
@@ -372,6 +381,7 @@ def screen(
         from accord.core.cluster import screen_on_cluster
 
         return screen_on_cluster(client, ensemble, todo, progress=progress)
+    todo = spread(todo, workers)
     firsts = todo.firsts()
     found: list[FloatArray] = []
     with ThreadPoolExecutor(max(1, min(workers, len(firsts)))) as pool:
@@ -379,7 +389,7 @@ def screen(
         for done, rows in enumerate(blocks, start=1):
             found.append(rows)
             if progress is not None:
-                progress(min(done * block_intervals, todo.n_intervals), todo.n_intervals)
+                progress(min(done * todo.block_intervals, todo.n_intervals), todo.n_intervals)
         brackets = np.concatenate(found) if found else np.empty((0, BRACKET_COLUMNS))
         # Each pair's brackets refine alone: the threads take a share of the pairs each.
         share_count = max(1, min(workers, len(brackets) // MIN_REFINE_BRACKETS))
