@@ -32,6 +32,9 @@ from accord.formats.tle import load_tle
 from accord.services.propagation import satrec_of
 
 
+LABELS = {"cpu": "one process, threads", "dask": "Dask LocalCluster"}
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -102,7 +105,9 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
     for backend in sorted({r["backend"] for r in rows}):
         mine = sorted((r["n"], r["wall_s"]) for r in rows if r["backend"] == backend)
-        ax.plot([n for n, _ in mine], [w for _, w in mine], "o-", label=backend)
+        ax.plot(
+            [n for n, _ in mine], [w for _, w in mine], "o-", label=LABELS.get(backend, backend)
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("objects (synthetic, from the 2023-10-09 catalogue)")
