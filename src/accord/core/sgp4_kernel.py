@@ -100,9 +100,7 @@ def propagate(
     params = np.ascontiguousarray(params, dtype=np.float64)
     jd = np.ascontiguousarray(jd, dtype=np.float64)
     fr = np.ascontiguousarray(fr, dtype=np.float64)
-    error = np.zeros((len(params), len(jd)), dtype=np.uint8)
-    r = np.empty((len(params), len(jd), 3))
-    v = np.empty((len(params), len(jd), 3))
+    error, r, v = _outputs(len(params), len(jd))
     _propagate(params, jd, fr, error, r, v)
     return error, r, v
 
@@ -113,9 +111,7 @@ def propagate_minutes(
     """:func:`propagate` at ``minutes`` ``(m,)`` from each element set's own epoch."""
     params = np.ascontiguousarray(params, dtype=np.float64)
     minutes = np.ascontiguousarray(minutes, dtype=np.float64)
-    error = np.zeros((len(params), len(minutes)), dtype=np.uint8)
-    r = np.empty((len(params), len(minutes), 3))
-    v = np.empty((len(params), len(minutes), 3))
+    error, r, v = _outputs(len(params), len(minutes))
     _propagate_minutes(params, minutes, error, r, v)
     return error, r, v
 
@@ -129,11 +125,14 @@ def propagate_each(
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     jd = np.ascontiguousarray(jd, dtype=np.float64)
     fr = np.ascontiguousarray(fr, dtype=np.float64)
-    error = np.zeros((1, len(rows)), dtype=np.uint8)
-    r = np.empty((1, len(rows), 3))
-    v = np.empty((1, len(rows), 3))
+    error, r, v = _outputs(1, len(rows))
     _propagate_each(params, rows, jd, fr, error, r, v)
     return error[0], r[0], v[0]
+
+
+def _outputs(n: int, m: int) -> tuple[NDArray[np.uint8], FloatArray, FloatArray]:
+    """Error codes ``(n, m)`` (zero) and room for states ``(n, m, 3)``."""
+    return np.zeros((n, m), dtype=np.uint8), np.empty((n, m, 3)), np.empty((n, m, 3))
 
 
 @njit(cache=True, nogil=True)
