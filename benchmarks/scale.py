@@ -31,7 +31,6 @@ from accord.core.synthetic import elements_of, satrecs_of, synthetic
 from accord.formats.tle import load_tle
 from accord.services.propagation import satrec_of
 
-
 LABELS = {"cpu": "one process, threads", "dask": "Dask LocalCluster"}
 
 
