@@ -42,6 +42,11 @@ def test_the_same_seed_gives_the_same_catalogue(reference: MeanElements) -> None
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
         assert not np.array_equal(getattr(one, name), getattr(other, name)), name
     assert (one.epoch_jd, one.epoch_fr) == (reference.epoch_jd, reference.epoch_fr)
+    # Nested: a larger draw of the same seed (across a chunk's edge) starts with this one.
+    larger = synthetic(reference, 70_000, seed=3)
+    for name in ("no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar"):
+        assert np.array_equal(getattr(larger, name)[:5_000], getattr(one, name)), name
+    assert np.array_equal(synthetic(reference, 66_000, seed=3).mo, larger.mo[:66_000])
 
 
 def test_altitude_and_inclination_follow_the_reference(reference: MeanElements) -> None:

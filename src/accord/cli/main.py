@@ -20,6 +20,7 @@ from accord.cli.pc import pc
 from accord.cli.propagate import propagate
 from accord.cli.screen import screen
 from accord.cli.serve import serve
+from accord.cli.synthetic import synthetic
 
 
 @click.group(cls=AccordGroup)
@@ -45,6 +46,7 @@ cli.add_command(catalogue)
 cli.add_command(export)
 cli.add_command(propagate)
 cli.add_command(screen)
+cli.add_command(synthetic)
 cli.add_command(cdm)
 cli.add_command(pc)
 cli.add_command(audit)

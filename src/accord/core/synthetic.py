@@ -19,7 +19,9 @@ and its shape is kept up to a small jitter, while its phase is drawn afresh:
 
 So the density by altitude and inclination (what sets the conjunction rate) is the real
 catalogue's, scaled by ``n / len(reference)``, and the positions within each shell are
-uniform in phase.  All objects share one epoch.  The draw depends on the seed alone.
+uniform in phase.  All objects share one epoch.  The draw depends on the seed alone, and
+catalogues of one seed are nested: the first ``m`` objects of a draw of ``n > m`` are the
+draw of ``m``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ MU_KM3_S2 = 398_600.8  # WGS-72, the gravity model of SGP4
 # sgp4init takes a catalogue number up to Alpha-5's 339,999; the number plays no part in the
 # propagation, so synthetic objects past it reuse numbers modulo this.
 MAX_SATNUM = 339_999
+CHUNK = 65_536  # objects per stream of random numbers
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,7 @@ def synthetic(
         raise ValueError(f"n must be at least 0, not {n}")
     if len(reference) == 0:
         raise ValueError("the reference catalogue is empty")
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(reference), n)
-    jitter = rng.normal(0.0, 1.0, (3, n))
+    pick, jitter, phases = _draws(seed, n, len(reference))
     turn = 2.0 * np.pi
     semi_major = (MU_KM3_S2 / (reference.no_kozai[pick] / 60.0) ** 2) ** (1.0 / 3.0)
     ecco = np.abs(reference.ecco[pick] + apsis_sigma_km / semi_major * jitter[1])
@@ -107,15 +108,32 @@ def synthetic(
         no_kozai=reference.no_kozai[pick] * (1.0 + mean_motion_sigma * jitter[0]),
         ecco=np.minimum(ecco, MAX_ECCENTRICITY),
         inclo=np.clip(inclo, 0.0, np.pi),
-        nodeo=rng.uniform(0.0, turn, n),
-        argpo=rng.uniform(0.0, turn, n),
-        mo=rng.uniform(0.0, turn, n),
+        nodeo=turn * phases[0],
+        argpo=turn * phases[1],
+        mo=turn * phases[2],
         bstar=reference.bstar[pick].copy(),
         ndot=reference.ndot[pick].copy(),
         nddot=reference.nddot[pick].copy(),
         epoch_jd=reference.epoch_jd,
         epoch_fr=reference.epoch_fr,
     )
+
+
+def _draws(seed: int, n: int, size: int) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """The random numbers of ``n`` objects: picks in ``0 .. size - 1``, ``(3, n)`` standard
+    normal jitters and ``(3, n)`` uniform phases in [0, 1).  Drawn in chunks of
+    :data:`CHUNK` objects, each from its own stream of the seed (NumPy's ``SeedSequence``
+    spawn keys), so that the first ``m`` objects of any larger draw are the draw of ``m``."""
+    picks, jitters, phases = [], [], []
+    for chunk in range(-(-n // CHUNK)):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(chunk,)))
+        picks.append(rng.integers(0, size, CHUNK))
+        jitters.append(rng.normal(0.0, 1.0, (3, CHUNK)))
+        phases.append(rng.uniform(0.0, 1.0, (3, CHUNK)))
+    if not picks:
+        return np.empty(0, dtype=np.int64), np.empty((3, 0)), np.empty((3, 0))
+    return (np.concatenate(picks)[:n], np.concatenate(jitters, axis=1)[:, :n],
+            np.concatenate(phases, axis=1)[:, :n])  # fmt: skip
 
 
 def satrecs_of(elements: MeanElements, first_number: int = 1) -> list[Satrec]:
