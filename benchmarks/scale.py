@@ -29,7 +29,6 @@ from reference import shared_data
 from accord.core.screening import Sgp4Ensemble, screen
 from accord.core.synthetic import elements_of, satrecs_of, synthetic
 from accord.formats.tle import load_tle
-from accord.services.propagation import satrec_of
 
 LABELS = {"cpu": "one process, threads", "dask": "Dask LocalCluster"}
 
@@ -55,7 +54,7 @@ def main() -> None:
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
     text = (shared_data() / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt").read_text()
-    reference = elements_of([satrec_of(es) for es in load_tle(text).records])
+    reference = elements_of(load_tle(text).records)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; synthetic catalogues (seed {args.seed}) from "
           f"the 2023-10-09 catalogue; {args.hours:g} h, {args.threshold_km:g} km, "

@@ -48,7 +48,7 @@ def test_written_read_back_and_screened(tmp_path: Path) -> None:
 def test_tle_needs_numbers_that_fit(tmp_path: Path) -> None:
     refused = run(tmp_path, "synthetic", "2", "--reference", str(SAMPLE), "--format", "3le")
     assert refused.exit_code == 1
-    assert "do not fit a TLE" in refused.output and "--first-number" in refused.output
+    assert "cannot be written as TLE" in refused.output and "NORAD_CAT_ID" in refused.output
     done = run(tmp_path, "synthetic", "2", "--reference", str(SAMPLE), "--format", "3le",
                "--first-number", "100000")  # fmt: skip
     assert done.exit_code == 0, done.output

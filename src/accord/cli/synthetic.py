@@ -8,12 +8,7 @@ import click
 
 from accord.cli.common import console, opened_store
 from accord.services.catalogue import EXPORT_FORMATS
-from accord.services.synthetic import (
-    FIRST_NUMBER,
-    reference_of,
-    synthetic_element_sets,
-    write_synthetic,
-)
+from accord.services.synthetic import FIRST_NUMBER, reference_of, synthetic_element_sets
 
 
 @click.command()
@@ -26,8 +21,13 @@ from accord.services.synthetic import (
     help="Catalogue file(s) to draw from (default: the stored catalogue).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--first-number", type=click.IntRange(min=1), default=FIRST_NUMBER,
-              show_default=True, help="Catalogue number of the first object.")  # fmt: skip
+@click.option(
+    "--first-number",
+    type=click.IntRange(min=1),
+    default=FIRST_NUMBER,
+    show_default=True,
+    help="Catalogue number of the first object (TLE formats: at most 339999).",
+)
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="omm-csv",
               show_default=True)  # fmt: skip
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -54,7 +54,7 @@ def synthetic(
         with opened_store(ctx) as store:
             reference = reference_of(store, ())
     records = synthetic_element_sets(reference, count, seed=seed, first_number=first_number)
-    text = write_synthetic(records, fmt)
+    text = EXPORT_FORMATS[fmt](records)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -28,60 +28,93 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sgp4.api import WGS72, Satrec
+from sgp4.api import Satrec
+
+from accord.core.propagation import satrec_from_elements
+from accord.core.time import jd_from_datetime
 
 FloatArray = NDArray[np.float64]
 
-SGP4_EPOCH_JD = 2433281.5  # sgp4init counts its epoch in days from 1949 December 31 0h UTC
 MAX_ECCENTRICITY = 0.99
 MU_KM3_S2 = 398_600.8  # WGS-72, the gravity model of SGP4
-# sgp4init takes a catalogue number up to Alpha-5's 339,999; the number plays no part in the
-# propagation, so synthetic objects past it reuse numbers modulo this.
-MAX_SATNUM = 339_999
+REV_PER_DAY_IN_RAD_PER_S = 2.0 * np.pi / 86_400.0
 CHUNK = 65_536  # objects per stream of random numbers
+
+
+class MeanElementRecord(Protocol):
+    """What :func:`elements_of` reads of an element set (an OMM's fields, in its units;
+    :class:`accord.formats.records.ElementSet` is one)."""
+
+    @property
+    def epoch(self) -> datetime: ...
+    @property
+    def mean_motion(self) -> float: ...
+    @property
+    def eccentricity(self) -> float: ...
+    @property
+    def inclination(self) -> float: ...
+    @property
+    def ra_of_asc_node(self) -> float: ...
+    @property
+    def arg_of_pericenter(self) -> float: ...
+    @property
+    def mean_anomaly(self) -> float: ...
+    @property
+    def bstar(self) -> float: ...
+    @property
+    def mean_motion_dot(self) -> float: ...
+    @property
+    def mean_motion_ddot(self) -> float: ...
+
+
+# The fields drawn and kept, by their OMM names (CCSDS 502.0-B-3): mean motion (Kozai)
+# rev/day, angles deg, B* 1/earth radii, derivatives rev/day^2 and rev/day^3 (TLE
+# conventions).
+FIELDS = ("mean_motion", "eccentricity", "inclination", "ra_of_asc_node", "arg_of_pericenter",
+          "mean_anomaly", "bstar", "mean_motion_dot", "mean_motion_ddot")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class MeanElements:
-    """SGP4 mean elements of ``n`` objects at one epoch (``epoch_jd + epoch_fr``, UTC), in
-    sgp4init's units: mean motion (Kozai) in rad/min, angles in rad, B* in 1/earth radii,
-    ``ndot`` in rad/min^2 and ``nddot`` in rad/min^3 (python-sgp4's conventions)."""
+    """SGP4 mean elements of ``n`` objects at one epoch (``epoch_jd + epoch_fr``, UTC), as
+    arrays named and in the units of :data:`FIELDS`."""
 
-    no_kozai: FloatArray
-    ecco: FloatArray
-    inclo: FloatArray
-    nodeo: FloatArray
-    argpo: FloatArray
-    mo: FloatArray
+    mean_motion: FloatArray
+    eccentricity: FloatArray
+    inclination: FloatArray
+    ra_of_asc_node: FloatArray
+    arg_of_pericenter: FloatArray
+    mean_anomaly: FloatArray
     bstar: FloatArray
-    ndot: FloatArray
-    nddot: FloatArray
+    mean_motion_dot: FloatArray
+    mean_motion_ddot: FloatArray
     epoch_jd: float
     epoch_fr: float
 
     def __len__(self) -> int:
-        return len(self.no_kozai)
+        return len(self.mean_motion)
+
+    def semi_major_km(self) -> FloatArray:
+        """Each object's semi-major axis (two-body, from the mean motion)."""
+        n = self.mean_motion * REV_PER_DAY_IN_RAD_PER_S
+        return np.asarray((MU_KM3_S2 / n**2) ** (1.0 / 3.0))
 
 
-def elements_of(satrecs: Sequence[Satrec]) -> MeanElements:
-    """The mean elements of Satrecs, with the epoch of the median one (the elements are each
-    Satrec's own, at its own epoch: the reference for :func:`synthetic`)."""
-    epochs = np.array([s.jdsatepoch + s.jdsatepochF for s in satrecs])
-    median = float(np.median(epochs))
+def elements_of(records: Sequence[MeanElementRecord]) -> MeanElements:
+    """The mean elements of element sets, with the epoch of the median one (the elements are
+    each record's own, at its own epoch: the reference for :func:`synthetic`)."""
+    if not records:
+        raise ValueError("the reference catalogue is empty")
+    median = float(np.median([sum(jd_from_datetime(r.epoch)) for r in records]))
     whole = np.floor(median - 0.5) + 0.5
-
-    def field(name: str) -> FloatArray:
-        return np.array([getattr(s, name) for s in satrecs], dtype=np.float64)
-
-    return MeanElements(
-        no_kozai=field("no_kozai"), ecco=field("ecco"), inclo=field("inclo"),
-        nodeo=field("nodeo"), argpo=field("argpo"), mo=field("mo"), bstar=field("bstar"),
-        ndot=field("ndot"), nddot=field("nddot"), epoch_jd=float(whole),
-        epoch_fr=float(median - whole),
-    )  # fmt: skip
+    columns = {name: np.array([getattr(r, name) for r in records], dtype=np.float64)
+               for name in FIELDS}  # fmt: skip
+    return MeanElements(**columns, epoch_jd=float(whole), epoch_fr=float(median - whole))
 
 
 def synthetic(
@@ -100,20 +133,19 @@ def synthetic(
     if len(reference) == 0:
         raise ValueError("the reference catalogue is empty")
     pick, jitter, phases = _draws(seed, n, len(reference))
-    turn = 2.0 * np.pi
-    semi_major = (MU_KM3_S2 / (reference.no_kozai[pick] / 60.0) ** 2) ** (1.0 / 3.0)
-    ecco = np.abs(reference.ecco[pick] + apsis_sigma_km / semi_major * jitter[1])
-    inclo = reference.inclo[pick] + np.radians(inclination_sigma_deg) * jitter[2]
+    apsis_jitter = apsis_sigma_km / reference.semi_major_km()[pick] * jitter[1]
+    eccentricity = np.abs(reference.eccentricity[pick] + apsis_jitter)
+    inclination = reference.inclination[pick] + inclination_sigma_deg * jitter[2]
     return MeanElements(
-        no_kozai=reference.no_kozai[pick] * (1.0 + mean_motion_sigma * jitter[0]),
-        ecco=np.minimum(ecco, MAX_ECCENTRICITY),
-        inclo=np.clip(inclo, 0.0, np.pi),
-        nodeo=turn * phases[0],
-        argpo=turn * phases[1],
-        mo=turn * phases[2],
+        mean_motion=reference.mean_motion[pick] * (1.0 + mean_motion_sigma * jitter[0]),
+        eccentricity=np.minimum(eccentricity, MAX_ECCENTRICITY),
+        inclination=np.clip(inclination, 0.0, 180.0),
+        ra_of_asc_node=360.0 * phases[0],
+        arg_of_pericenter=360.0 * phases[1],
+        mean_anomaly=360.0 * phases[2],
         bstar=reference.bstar[pick].copy(),
-        ndot=reference.ndot[pick].copy(),
-        nddot=reference.nddot[pick].copy(),
+        mean_motion_dot=reference.mean_motion_dot[pick].copy(),
+        mean_motion_ddot=reference.mean_motion_ddot[pick].copy(),
         epoch_jd=reference.epoch_jd,
         epoch_fr=reference.epoch_fr,
     )
@@ -137,17 +169,23 @@ def _draws(seed: int, n: int, size: int) -> tuple[NDArray[np.int64], FloatArray,
 
 
 def satrecs_of(elements: MeanElements, first_number: int = 1) -> list[Satrec]:
-    """Initialise a python-sgp4 Satrec per object (WGS-72, improved mode), numbered from
-    ``first_number`` (modulo :data:`MAX_SATNUM` past it)."""
-    epoch = (elements.epoch_jd - SGP4_EPOCH_JD) + elements.epoch_fr
-    out = []
-    for k in range(len(elements)):
-        sat = Satrec()
-        sat.sgp4init(WGS72, "i", 1 + (first_number - 1 + k) % MAX_SATNUM, epoch,
-                     float(elements.bstar[k]), float(elements.ndot[k]),
-                     float(elements.nddot[k]), float(elements.ecco[k]),
-                     float(elements.argpo[k]), float(elements.inclo[k]),
-                     float(elements.mo[k]), float(elements.no_kozai[k]),
-                     float(elements.nodeo[k]))  # fmt: skip
-        out.append(sat)
-    return out
+    """Initialise a python-sgp4 Satrec per object
+    (:func:`accord.core.propagation.satrec_from_elements`: WGS-72, improved mode), numbered
+    from ``first_number`` (a Satrec holds numbers up to Alpha-5's 339,999; past it, 0)."""
+    e = elements
+    return [
+        satrec_from_elements(
+            norad_cat_id=first_number + k,
+            epoch=(e.epoch_jd, e.epoch_fr),
+            mean_motion=float(e.mean_motion[k]),
+            eccentricity=float(e.eccentricity[k]),
+            inclination=float(e.inclination[k]),
+            ra_of_asc_node=float(e.ra_of_asc_node[k]),
+            arg_of_pericenter=float(e.arg_of_pericenter[k]),
+            mean_anomaly=float(e.mean_anomaly[k]),
+            bstar=float(e.bstar[k]),
+            mean_motion_dot=float(e.mean_motion_dot[k]),
+            mean_motion_ddot=float(e.mean_motion_ddot[k]),
+        )
+        for k in range(len(e))
+    ]

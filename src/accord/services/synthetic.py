@@ -1,27 +1,24 @@
 """Synthetic catalogues as element sets, for scale tests: drawn from a reference catalogue
-(the stored one, or files) by :mod:`accord.core.synthetic`, written in any export format."""
+(the stored one, or files) by :mod:`accord.core.synthetic`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import degrees, pi
 from pathlib import Path
 
-from accord.core.synthetic import MAX_SATNUM, elements_of, synthetic
+from accord.core.synthetic import FIELDS, elements_of, synthetic
 from accord.core.time import datetime_from_jd
 from accord.errors import InvalidRequestError
 from accord.formats.detect import detect_format, load
 from accord.formats.records import ElementSet
-from accord.services.catalogue import EXPORT_FORMATS, current_catalogue
+from accord.services.catalogue import current_catalogue
 from accord.services.ingest import decode_submission
-from accord.services.propagation import SGP4_THEORIES, satrec_of
+from accord.services.propagation import SGP4_THEORIES
 from accord.services.store import Store
 
-XPDOTP = 1440.0 / (2.0 * pi)  # rev/day per rad/min
 # Catalogue numbers of synthetic objects start here by default: OMM's NORAD_CAT_ID holds up
-# to nine digits, far from any real object's number.
+# to nine digits, far from any real object's number (a TLE holds at most 339,999).
 FIRST_NUMBER = 900_000_000
-TLE_FORMATS = ("tle", "3le")
 
 
 def synthetic_element_sets(
@@ -33,26 +30,15 @@ def synthetic_element_sets(
     usable = [es for es in reference if es.mean_element_theory in SGP4_THEORIES]
     if not usable:
         raise InvalidRequestError("the reference catalogue holds no SGP4 element sets")
-    drawn = synthetic(elements_of([satrec_of(es) for es in usable]), n, seed=seed)
+    drawn = synthetic(elements_of(usable), n, seed=seed)
     epoch = datetime_from_jd(drawn.epoch_jd, drawn.epoch_fr)
+    columns = [getattr(drawn, name).tolist() for name in FIELDS]
     return [
-        ElementSet(
-            norad_cat_id=first_number + k,
-            epoch=epoch,
-            mean_motion=float(drawn.no_kozai[k]) * XPDOTP,
-            eccentricity=float(drawn.ecco[k]),
-            inclination=degrees(drawn.inclo[k]),
-            ra_of_asc_node=degrees(drawn.nodeo[k]),
-            arg_of_pericenter=degrees(drawn.argpo[k]),
-            mean_anomaly=degrees(drawn.mo[k]),
-            bstar=float(drawn.bstar[k]),
-            mean_motion_dot=float(drawn.ndot[k]) * XPDOTP * 1440.0,
-            mean_motion_ddot=float(drawn.nddot[k]) * XPDOTP * 1440.0 * 1440.0,
-            object_name=f"SYNTH-{first_number + k}",
-            originator="ACCORD SYNTHETIC",
-        )
-        for k in range(n)
-    ]
+        ElementSet(norad_cat_id=first_number + k, epoch=epoch,
+                   object_name=f"SYNTH-{first_number + k}", originator="ACCORD SYNTHETIC",
+                   **dict(zip(FIELDS, values, strict=True)))
+        for k, values in enumerate(zip(*columns, strict=True))
+    ]  # fmt: skip
 
 
 def reference_of(store: Store | None, paths: Sequence[Path]) -> list[ElementSet]:
@@ -66,19 +52,3 @@ def reference_of(store: Store | None, paths: Sequence[Path]) -> list[ElementSet]
     if store is None:
         raise InvalidRequestError("no reference catalogue: name files or open a store")
     return [e.elements for e in current_catalogue(store)]
-
-
-def write_synthetic(records: Sequence[ElementSet], fmt: str) -> str:
-    """The synthetic element sets in an export format (TLE formats only while the numbers
-    fit Alpha-5)."""
-    writer = EXPORT_FORMATS.get(fmt)
-    if writer is None:
-        raise InvalidRequestError(
-            f"unknown format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}"
-        )
-    if fmt in TLE_FORMATS and records and max(r.norad_cat_id for r in records) > MAX_SATNUM:
-        raise InvalidRequestError(
-            f"catalogue numbers up to {max(r.norad_cat_id for r in records)} do not fit a TLE "
-            f"(at most {MAX_SATNUM}, Alpha-5): use an OMM format or --first-number"
-        )
-    return writer(records)
