@@ -9,10 +9,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.served import free_port
 
 
 def server_bin_dir() -> Path | None:
@@ -24,12 +25,6 @@ def server_bin_dir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PostgresCluster:
     """A cluster in a temporary directory; ``url(db)`` gives SQLAlchemy URLs into it."""
 
@@ -37,7 +32,7 @@ class PostgresCluster:
         self.bin_dir = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="accord-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_postgres = os.geteuid() == 0
 
     def _run(self, *args: str) -> None:

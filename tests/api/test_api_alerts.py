@@ -6,7 +6,6 @@ loopback (WHATWG HTML, 9.2: ``id``/``event``/``data`` fields, ``Last-Event-ID``)
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
@@ -23,7 +21,8 @@ from accord.services import alerts, federation
 from accord.services.store import Store, init_store
 from accord.settings import Settings
 from accord.storage import repositories
-from tests.webhook_receiver import Receiver, free_port
+from tests.served import Served
+from tests.webhook_receiver import Receiver
 
 # Routes whose statements the service tests run on both backends run on SQLite only.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -217,25 +216,6 @@ def receiver() -> Iterator[Receiver]:
 # -- the event stream ------------------------------------------------------------------------
 
 
-class Server:
-    """The application under uvicorn on a loopback port, in a thread."""
-
-    def __init__(self, store: Store) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(create_app(store=store), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="off")  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        _until(lambda: self.server.started)
-
-    def stop(self) -> bool:
-        """Stop; True if it stopped within 5 s (no stream left running)."""
-        self.server.should_exit = True
-        self.thread.join(5)
-        return not self.thread.is_alive()
-
-
 def _blocks(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
     """Events of a text/event-stream (comments under ``":"``)."""
     block: dict[str, Any] = {}
@@ -261,8 +241,8 @@ def _next_event(blocks: Iterator[dict[str, Any]]) -> dict[str, Any]:
 def test_alerts_stream_as_server_sent_events(api: Api) -> None:
     store = Store(api.store.settings.model_copy(update={"alerts_heartbeat_s": 0.3}),
                   api.store.engine)  # fmt: skip
-    server = Server(store)
-    base = f"http://127.0.0.1:{server.port}/api/v1/alerts/stream"
+    server = Served(create_app(store=store), lifespan="off")
+    base = f"{server.base}/api/v1/alerts/stream"
     with httpx.Client(timeout=5.0) as client:
         assert client.get(base).status_code == 401
         bad = client.get(base, headers={**api.headers("deu"), "Last-Event-ID": "x"})

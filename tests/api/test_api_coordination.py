@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from accord.api.app import create_app
 from accord.formats.cdm import load_cdm
@@ -31,7 +28,8 @@ from accord.services.ingest import ingest_bytes
 from accord.services.screening import screen_catalogue, screen_element_sets
 from accord.services.store import Store
 from tests.ephemerides import demo_catalogue_without, demo_elements, demo_object, oem_bytes
-from tests.webhook_receiver import Receiver, free_port
+from tests.served import Served
+from tests.webhook_receiver import Receiver
 
 CNES_SAT, JAXA_SAT = 48688, 66810
 QUICK = {"base_delay_s": 0.02, "max_delay_s": 0.1, "poll_s": 0.05, "timeout_s": 2.0}
@@ -69,14 +67,8 @@ class Federation:
         for user, (email, code, role) in USERS.items():
             federation.add_user(store, email, code, role)
             self.keys[user] = federation.create_key(store, email, ("read", "submit"))
-        self.port = free_port()
-        config = uvicorn.Config(create_app(store=self.store), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="off")  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        _until(lambda: self.server.started)
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.served = Served(create_app(store=self.store), lifespan="off")
+        self.base = self.served.base
         self.client = httpx.Client(base_url=self.base, timeout=60.0)
 
     def call(self, method: str, path: str, user: str | None, **options: Any) -> httpx.Response:
@@ -86,8 +78,7 @@ class Federation:
 
     def stop(self) -> None:
         self.client.close()
-        self.server.should_exit = True
-        self.thread.join(5)
+        self.served.stop()
 
 
 @pytest.fixture
@@ -95,16 +86,6 @@ def fed(store: Store) -> Iterator[Federation]:
     f = Federation(store)
     yield f
     f.stop()
-
-
-def _until(condition: Any, timeout_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -24,6 +23,7 @@ from accord.services.demo import DEMO_DIR
 from accord.services.store import Store
 from accord.services.submissions import submissions_for
 from accord.storage import repositories as repo
+from tests.served import Served
 
 DEMO = DEMO_DIR / "celestrak_active_2026-03-04_sample.txt"
 ADMIN = Principal("LOCAL", Role.ADMIN, "admin@local.example")
@@ -252,24 +252,11 @@ class _Finished:
                 self.done.set()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_dropped_connection_stores_nothing(store: Store) -> None:
     keys, _ = _partners(store)
     app = _Finished(create_app(store=store))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
+    with Served(app) as served:
+        port = served.port
         data, _ = _tle_file()
         head = (f"POST /api/v1/submissions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                 f"Authorization: {keys['deu']['Authorization']}\r\n"
@@ -278,9 +265,6 @@ def test_dropped_connection_stores_nothing(store: Store) -> None:
             conn.sendall(head.encode() + data[: len(data) // 2])
             time.sleep(0.2)  # the server has begun to read the body
         assert app.done.wait(timeout=10), "the server did not finish with the request"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     assert submissions_for(store, ADMIN) == []
     with store.engine.connect() as conn:
         assert repo.count_element_sets(conn) == 0

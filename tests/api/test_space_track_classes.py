@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +23,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from spacetrack import SpaceTrackClient
 
 from accord.api.app import create_app
@@ -40,6 +36,7 @@ from accord.services.screening import ScreeningResult, screen_catalogue
 from accord.services.space_track_fields import BOXSCORE_FIELDS, CDM_PUBLIC_FIELDS, COVARIANCE
 from accord.services.store import Store
 from accord.storage import repositories as repo
+from tests.served import Served
 
 DEMO = DEMO_DIR / "celestrak_active_2026-03-04_sample.txt"
 SATCAT = DEMO_DIR / "celestrak_satcat_2017-01_sample.csv"
@@ -57,12 +54,6 @@ def _object(norad: int) -> bytes:
         if lines[k + 1].startswith(f"1 {norad}U"):
             return "".join(lines[k : k + 3]).encode()
     raise AssertionError(norad)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -104,19 +95,8 @@ def world(
         federation.add_user(store, f"{user}@example.org", code, role, password=PASSWORD)
     result = screen_catalogue(store, window=timedelta(hours=6))
     assert [(c.object1, c.object2) for c in result.conjunctions] == PAIRS
-    port = _free_port()
-    config = uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield World(store, f"http://127.0.0.1:{port}/", result, shared_data)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with Served(create_app(store=store)) as served:
+        yield World(store, served.base + "/", result, shared_data)
 
 
 def _pairs(rows: list[dict[str, str]]) -> list[tuple[int, int]]:

@@ -4,14 +4,10 @@ API, served by uvicorn on loopback, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from spacetrack import AuthenticationError, SpaceTrackClient
 
 from accord.api.app import create_app
@@ -20,16 +16,11 @@ from accord.services import federation
 from accord.services.demo import DEMO_DIR
 from accord.services.ingest import ingest_file
 from accord.services.store import Store
+from tests.served import Served
 
 NEW = DEMO_DIR / "celestrak_active_2026-03-04_sample.txt"
 OLD = DEMO_DIR / "celestrak_active_2025-11-25_sample.txt"
 PASSWORD = "correct horse battery staple"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -43,19 +34,8 @@ def server(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     federation.add_user(store, "b@ita.example", "ITA", "analyst", password=PASSWORD)
     federation.add_agreement(store, "LOCAL", ["DEU"], ["element-sets"], "full",
                              scope="regime:leo")  # fmt: skip
-    port = _free_port()
-    config = uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port,
-                            log_level="warning")  # fmt: skip
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with Served(create_app(store=store)) as served:
+        yield served.base + "/"
 
 
 def _leo_numbers() -> set[int]:

@@ -19,7 +19,8 @@ from accord.services.store import Store, open_store, utcnow
 from accord.services.webhooks import backoff_s, sign
 from accord.storage import alerts as repo
 from accord.storage import repositories
-from tests.webhook_receiver import Receiver, free_port
+from tests.served import free_port
+from tests.webhook_receiver import Receiver
 
 # Backend-independent HTTP behaviour runs on SQLite only; the same statements run on
 # PostgreSQL in the other tests (claims, outcomes, restarts, leases, two dispatchers).

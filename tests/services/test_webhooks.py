@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from accord.services.webhooks import new_sender
-from tests.webhook_receiver import free_port
+from tests.served import free_port
 
 
 class _Server:
