@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,12 +30,6 @@ from accord.services import federation
 from accord.services.ingest import ingest_file
 from accord.services.store import init_store
 from accord.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _timed(client: httpx.Client, url: str, n: int) -> list[float]:
@@ -81,10 +74,11 @@ def main() -> None:
     args = parser.parse_args()
     catalogue = shared_data() / "tle_catalog" / "spacetrack_full_3le_2023-10-09.txt"
     cluster = None
-    if not args.sqlite:
-        sys.path.insert(0, str(REPO))
-        from tests.postgres import PostgresCluster, server_bin_dir
+    sys.path.insert(0, str(REPO))  # the tests' throwaway server and loopback helpers
+    from tests.postgres import PostgresCluster, server_bin_dir
+    from tests.served import free_port
 
+    if not args.sqlite:
         bin_dir = server_bin_dir()
         if bin_dir is None:
             raise SystemExit("PostgreSQL server binaries not found")
@@ -100,7 +94,7 @@ def main() -> None:
             federation.add_partner(store, "BENCH", "Benchmark")
             federation.add_user(store, "bench@example.org", "BENCH", "analyst", password="pw")
             store.close()
-            port = _free_port()
+            port = free_port()
             env = {**os.environ, "ACCORD_HOME": tmp, "ACCORD_API_QUOTA": "1000000"}
             if url:
                 env["ACCORD_DATABASE_URL"] = url
